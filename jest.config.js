@@ -1,0 +1,14 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  preset: "ts-jest",
+  testEnvironment: "node",
+  roots: ["<rootDir>/tests"],
+  moduleNameMapper: {
+    "^@pulumi/libvirt$": "<rootDir>/sdks/libvirt/index.ts",
+    "^virtkit$": "<rootDir>/sdk/src/index.ts",
+  },
+  transform: {
+    "^.+\\.ts$": ["ts-jest", { isolatedModules: true }],
+  },
+  testTimeout: 60000,
+};

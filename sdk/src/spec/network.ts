@@ -1,0 +1,68 @@
+import { z } from "zod";
+import { int, LibvirtName, MacAddress, PciAddressText } from "./common";
+
+/**
+ * Network: emulated and virtio NICs on libvirt networks or bridges, SR-IOV virtual
+ * functions handed to the guest, and whole PCI devices passed through.
+ */
+
+export const NicModel = z.enum(["virtio", "e1000", "e1000e", "rtl8139"]);
+const Vlan = int(0, 4095, "VLAN tag");
+const IFNAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}$/;
+
+export const NetworkNic = z.object({
+  type: z.literal("network"),
+  /** libvirt network name. */
+  network: LibvirtName,
+  model: NicModel.default("virtio"),
+  mac: MacAddress.optional(),
+});
+
+export const BridgeNic = z.object({
+  type: z.literal("bridge"),
+  /** Host bridge interface, e.g. `br0`. */
+  bridge: z.string().regex(IFNAME, { message: "expected a host interface name like \"br0\" (at most 15 characters)" }),
+  model: NicModel.default("virtio"),
+  mac: MacAddress.optional(),
+});
+
+/** An SR-IOV VF given to the guest by its PCI address (`<interface type='hostdev'>`). */
+export const VfNic = z.object({
+  type: z.literal("vf"),
+  address: PciAddressText,
+  mac: MacAddress.optional(),
+  vlan: Vlan.optional(),
+  /** Guest NUMA cell whose PCIe expander bus carries the device. */
+  guestNode: int(0, 255, "guest NUMA cell").optional(),
+});
+
+/** A VF taken from a libvirt hostdev network built on a PF (`forward mode='hostdev'`). */
+export const VfPoolNic = z.object({
+  type: z.literal("vf-pool"),
+  network: LibvirtName,
+  mac: MacAddress.optional(),
+  vlan: Vlan.optional(),
+});
+
+export const NicSpec = z.discriminatedUnion("type", [NetworkNic, BridgeNic, VfNic, VfPoolNic], {
+  error: 'expected a NIC with type "network", "bridge", "vf" or "vf-pool"',
+});
+
+/** A whole PCI device passed through (`<hostdev mode='subsystem' type='pci'>`). */
+export const HostdevSpec = z.object({
+  address: PciAddressText,
+  /** Let libvirt detach the device from its host driver and bind it to vfio-pci. */
+  managed: z.boolean().default(true),
+  guestNode: int(0, 255, "guest NUMA cell").optional(),
+});
+
+/** A libvirt network: NAT/bridge for virtio NICs, or a VF pool on an SR-IOV PF. */
+export const NetworkSpec = z.discriminatedUnion("forward", [
+  z.object({ forward: z.literal("nat"), name: LibvirtName, bridge: z.string().regex(IFNAME).optional(), ipv4: z.object({ address: z.ipv4(), prefix: int(8, 30, "prefix length") }).optional() }),
+  z.object({ forward: z.literal("bridge"), name: LibvirtName, bridge: z.string().regex(IFNAME, { message: "expected a host bridge name" }) }),
+  z.object({ forward: z.literal("hostdev"), name: LibvirtName, pf: z.string().regex(IFNAME, { message: "expected the PF's interface name, e.g. \"enp59s0f0\"" }) }),
+]);
+
+export type NicSpec = z.infer<typeof NicSpec>;
+export type HostdevSpec = z.infer<typeof HostdevSpec>;
+export type NetworkSpec = z.infer<typeof NetworkSpec>;

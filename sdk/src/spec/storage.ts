@@ -1,0 +1,50 @@
+import { z } from "zod";
+import { int, LibvirtName, Size } from "./common";
+
+/** Storage: pools, qcow2 volumes with backing stores, and the disks a guest sees. */
+
+export const PoolSpec = z.object({
+  name: LibvirtName,
+  /** Directory of a `dir` pool. */
+  path: z.string().regex(/^\/[^\0]*$/, { message: "expected an absolute directory path" }),
+});
+
+export const VolumeFormat = z.enum(["qcow2", "raw"]);
+
+export const VolumeSpec = z.object({
+  name: LibvirtName,
+  pool: LibvirtName,
+  /** Virtual size of the volume. */
+  capacity: Size,
+  format: VolumeFormat.default("qcow2"),
+  /** Copy-on-write base: the path of the backing file and its format. */
+  backingStore: z
+    .object({
+      path: z.string().regex(/^\/[^\0]*$/, { message: "expected the absolute path of the base volume" }),
+      format: VolumeFormat.default("qcow2"),
+    })
+    .optional(),
+  /** LUKS encryption with the passphrase held in the libvirt secret of this UUID. */
+  encryption: z.object({ secretUuid: z.uuid({ message: "expected a libvirt secret UUID" }) }).optional(),
+});
+
+const TARGET = /^(vd|sd|hd)[a-z]{1,2}$/;
+
+export const DiskSpec = z.object({
+  /** Where the disk's data lives: a volume in a pool, or a host file. */
+  source: z.union([z.object({ pool: LibvirtName, volume: LibvirtName }), z.object({ file: z.string().regex(/^\//, { message: "expected an absolute path" }) })], {
+    error: "expected { pool, volume } or { file }",
+  }),
+  /** Guest device name, e.g. `vda`; default: the next free `vdX` in disk order. */
+  target: z.string().regex(TARGET, { message: 'expected a guest disk name like "vda" or "sdb"' }).optional(),
+  format: VolumeFormat.default("qcow2"),
+  readonly: z.boolean().default(false),
+  /** LUKS-encrypted volume: the libvirt secret holding its passphrase. */
+  encryption: z.object({ secretUuid: z.uuid({ message: "expected a libvirt secret UUID" }) }).optional(),
+  /** Iothread that serves this disk (1-based iothread id). */
+  iothread: int(1, 64, "iothread id").optional(),
+});
+
+export type PoolSpec = z.infer<typeof PoolSpec>;
+export type VolumeSpec = z.infer<typeof VolumeSpec>;
+export type DiskSpec = z.infer<typeof DiskSpec>;

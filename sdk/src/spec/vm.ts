@@ -1,0 +1,178 @@
+import { z } from "zod";
+import { int, LibvirtName } from "./common";
+import { CpuSpec, MAX_VCPUS, Pinning, Realtime } from "./compute";
+import { formatCpuset } from "./cpuset";
+import { MemorySpec, PAGE_SIZES } from "./memory";
+import { NumaSpec } from "./numa";
+import { DiskSpec } from "./storage";
+import { HostdevSpec, NicSpec } from "./network";
+import { Chipset, ExpanderBus, Firmware } from "./platform";
+import { formatPciAddress } from "./pci";
+import { formatSize } from "./units";
+
+/**
+ * One virtual machine, everything libvirt needs to know, as plain data. Components
+ * build it from their arguments; renderers turn it into XML and provider arguments.
+ */
+export const VmSpecObject = z.object({
+  /** libvirt domain name. */
+  name: LibvirtName,
+  vcpus: int(1, MAX_VCPUS, "vCPU count"),
+  cpu: CpuSpec.default({ mode: "host-passthrough", features: [] }),
+  /** Host placement of vCPUs, emulator and iothreads; omitted = unpinned (the host scheduler decides). */
+  pinning: Pinning.optional(),
+  /** Number of iothreads (`<iothreads>`); disks can be bound to them. */
+  iothreads: int(0, 64, "iothread count").default(0),
+  realtime: Realtime.optional(),
+  memory: MemorySpec,
+  numa: NumaSpec.default({ cells: [], mode: "strict", memnodes: [], allowSpanning: false }),
+  disks: z.array(DiskSpec).default([]),
+  nics: z.array(NicSpec).default([]),
+  hostdevs: z.array(HostdevSpec).default([]),
+  chipset: Chipset.default("q35"),
+  firmware: Firmware.default("bios"),
+  /** PCIe (q35) / PCI (i440fx) expander buses, one per guest NUMA cell that has devices. */
+  expanderBuses: z.array(ExpanderBus).default([]),
+  /** Hypervisor type of the domain: `kvm` (default) or `qemu` (TCG, no hardware virtualisation). */
+  domainType: z.enum(["kvm", "qemu"]).default("kvm"),
+  /** Start the domain after defining it. */
+  running: z.boolean().default(true),
+});
+
+type Ctx = z.RefinementCtx;
+const isCount = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n) && n > 0;
+// A field whose parser failed holds zod's NEVER marker (an object), so check the shape itself.
+const isPci = (a: unknown): boolean => typeof (a as { bus?: unknown } | undefined)?.bus === "number";
+const isIds = (ids: unknown): ids is number[] => Array.isArray(ids) && ids.every((v) => typeof v === "number");
+const issue = (ctx: Ctx, path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+
+/** Checks that span several fields: what no single field's schema can see. */
+function checkCrossFields(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
+  if (!isCount(vm.vcpus)) return;
+  const t = vm.cpu?.topology;
+  if (t && [t.sockets, t.dies, t.cores, t.threads].every(isCount)) {
+    const product = t.sockets * t.dies * t.cores * t.threads;
+    if (product !== vm.vcpus) {
+      issue(ctx, ["cpu", "topology"], `sockets × dies × cores × threads = ${t.sockets}×${t.dies}×${t.cores}×${t.threads} = ${product}, but vcpus is ${vm.vcpus}`);
+    }
+  }
+  checkPinning(vm, ctx);
+  if (isIds(vm.realtime?.vcpus)) {
+    const outside = vm.realtime.vcpus.filter((v) => v >= vm.vcpus);
+    if (outside.length) issue(ctx, ["realtime", "vcpus"], `vCPU ${formatCpuset(outside)} does not exist; the guest has vCPUs 0-${vm.vcpus - 1}`);
+  }
+  checkMemory(vm, ctx);
+  checkNuma(vm, ctx);
+  checkDevices(vm, ctx);
+}
+
+function checkPinning(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
+  const p = vm.pinning;
+  if (!p || p === "auto" || !Array.isArray(p.vcpus)) return;
+  if (p.vcpus.length !== vm.vcpus) {
+    issue(ctx, ["pinning", "vcpus"], `has ${p.vcpus.length} cpusets but the guest has ${vm.vcpus} vCPUs; give one cpuset per vCPU`);
+  }
+  const iothreads = p.iothreads ?? [];
+  if (iothreads.length > vm.iothreads) {
+    issue(ctx, ["pinning", "iothreads"], `pins ${iothreads.length} iothreads but the guest has ${vm.iothreads}; set iothreads`);
+  }
+}
+
+function checkMemory(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
+  const hp = vm.memory?.hugepages;
+  if (!hp || !(hp.pageSize in PAGE_SIZES) || !isCount(vm.memory.size) || !Array.isArray(vm.numa?.cells)) return;
+  const page = PAGE_SIZES[hp.pageSize];
+  if (vm.memory.size % page !== 0) {
+    issue(ctx, ["memory", "size"], `${formatSize(vm.memory.size)} is not a whole number of ${hp.pageSize} pages`);
+  }
+  vm.numa.cells.forEach((cell, i) => {
+    const backed = !hp.guestNodes || hp.guestNodes.includes(i);
+    if (backed && isCount(cell.memory) && cell.memory % page !== 0) {
+      issue(ctx, ["numa", "cells", i, "memory"], `${formatSize(cell.memory)} is not a whole number of ${hp.pageSize} pages`);
+    }
+  });
+  if (isIds(hp.guestNodes)) {
+    const missing = hp.guestNodes.filter((n) => n >= vm.numa.cells.length);
+    if (missing.length) {
+      issue(ctx, ["memory", "hugepages", "guestNodes"], `guest cell ${formatCpuset(missing)} does not exist; ${describeCells(vm.numa.cells.length)}`);
+    }
+  }
+}
+
+function describeCells(count: number): string {
+  return count === 0 ? "the guest has no NUMA cells (numa.cells)" : `the guest has cells 0-${count - 1}`;
+}
+
+function checkNuma(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
+  const cells = vm.numa?.cells;
+  if (!Array.isArray(cells) || !Array.isArray(vm.numa.memnodes) || !Array.isArray(vm.expanderBuses)) return;
+  if (!cells.every((c) => isIds(c.cpus) && isCount(c.memory))) return;
+  vm.numa.memnodes.forEach((m, i) => {
+    if (m.cell >= cells.length) issue(ctx, ["numa", "memnodes", i, "cell"], `guest cell ${m.cell} does not exist; ${describeCells(cells.length)}`);
+  });
+  vm.expanderBuses.forEach((b, i) => {
+    if (b.guestNode >= cells.length) issue(ctx, ["expanderBuses", i, "guestNode"], `guest cell ${b.guestNode} does not exist; ${describeCells(cells.length)}`);
+  });
+  if (cells.length === 0) return;
+  const owner = new Map<number, number>();
+  cells.forEach((cell, i) => {
+    for (const v of cell.cpus) {
+      if (v >= vm.vcpus) {
+        issue(ctx, ["numa", "cells", i, "cpus"], `vCPU ${v} does not exist; the guest has vCPUs 0-${vm.vcpus - 1}`);
+        return;
+      }
+      const first = owner.get(v);
+      if (first !== undefined) {
+        issue(ctx, ["numa", "cells", i, "cpus"], `vCPU ${v} is already in cell ${first}; cells must not overlap`);
+        return;
+      }
+      owner.set(v, i);
+    }
+  });
+  const unassigned = [...Array(vm.vcpus).keys()].filter((v) => !owner.has(v));
+  if (unassigned.length) issue(ctx, ["numa", "cells"], `vCPU ${formatCpuset(unassigned)} belongs to no cell; cells must cover every vCPU`);
+  const total = cells.reduce((sum, c) => sum + c.memory, 0);
+  if (isCount(vm.memory?.size) && total !== vm.memory.size) {
+    issue(ctx, ["numa", "cells"], `cell memory adds up to ${formatSize(total)} but memory.size is ${formatSize(vm.memory.size)}`);
+  }
+}
+
+function checkDevices(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
+  if (![vm.disks, vm.nics, vm.hostdevs, vm.expanderBuses].every(Array.isArray)) return;
+  const targets = new Map<string, number>();
+  vm.disks.forEach((d, i) => {
+    if (!d.target) return;
+    const first = targets.get(d.target);
+    if (first !== undefined) issue(ctx, ["disks", i, "target"], `"${d.target}" is already used by disks[${first}]`);
+    else targets.set(d.target, i);
+    if (d.iothread !== undefined && d.iothread > vm.iothreads) {
+      issue(ctx, ["disks", i, "iothread"], `iothread ${d.iothread} does not exist; the guest has ${vm.iothreads} iothreads`);
+    }
+  });
+  const macs = new Map<string, string>();
+  const addresses = new Map<string, string>();
+  const claim = (map: Map<string, string>, key: string, where: string, path: (string | number)[], what: string) => {
+    const first = map.get(key);
+    if (first !== undefined) issue(ctx, path, `${what} ${key} is already used by ${first}`);
+    else map.set(key, where);
+  };
+  vm.nics.forEach((n, i) => {
+    if (n.mac) claim(macs, n.mac, `nics[${i}]`, ["nics", i, "mac"], "MAC");
+    if (n.type === "vf" && isPci(n.address)) claim(addresses, formatPciAddress(n.address), `nics[${i}]`, ["nics", i, "address"], "PCI device");
+  });
+  vm.hostdevs.forEach((h, i) => isPci(h.address) && claim(addresses, formatPciAddress(h.address), `hostdevs[${i}]`, ["hostdevs", i, "address"], "PCI device"));
+  const hasPciDevices = vm.nics.some((n) => n.type === "vf") || vm.hostdevs.length > 0;
+  if (vm.expanderBuses.length > 0 && !hasPciDevices) {
+    issue(ctx, ["expanderBuses"], "no passthrough device (nics of type \"vf\" or hostdevs) would sit behind the expander buses");
+  }
+}
+
+/**
+ * Cross-field checks run even when some fields failed (`when`), so one error lists every
+ * problem; each check first makes sure the fields it reads did parse.
+ */
+export const VmSpec = VmSpecObject.check(
+  z.superRefine(checkCrossFields, { when: () => true }),
+);
+export type VmSpecInput = z.input<typeof VmSpec>;
+export type VmSpec = z.infer<typeof VmSpec>;
