@@ -37,6 +37,8 @@ export const CpuSpec = z
     model: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { message: "expected a CPU model name like \"Skylake-Server\"" }).optional(),
     /** Feature flags switched on or off on top of the mode/model. */
     features: z.array(CpuFeature).default([]),
+    /** How strictly libvirt compares the guest CPU with the host's at start (`<cpu check>`); libvirt's default when omitted. */
+    check: z.enum(["none", "partial", "full"]).optional(),
     /** Guest topology; sockets × dies × cores × threads must equal the vCPU count. */
     topology: CpuTopology.optional(),
   })

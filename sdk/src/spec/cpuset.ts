@@ -43,15 +43,14 @@ export function parseCpuset(text: string): number[] {
   return ids;
 }
 
-/** Formats CPU ids as the shortest canonical cpuset: sorted, ranges of 3 or more collapsed (`0-3,8,9`). */
+/** Formats CPU ids as libvirt prints cpusets (virBitmapFormat): sorted, runs collapsed to ranges (`0-3,8-9,12`). */
 export function formatCpuset(ids: Iterable<number>): string {
   const sorted = [...new Set(ids)].sort((a, b) => a - b);
   const parts: string[] = [];
   for (let i = 0; i < sorted.length; ) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
-    if (j - i >= 2) parts.push(`${sorted[i]}-${sorted[j]}`);
-    else for (let k = i; k <= j; k++) parts.push(String(sorted[k]));
+    parts.push(j > i ? `${sorted[i]}-${sorted[j]}` : String(sorted[i]));
     i = j + 1;
   }
   return parts.join(",");

@@ -1,0 +1,215 @@
+import { formatCpuset } from "../spec/cpuset";
+import { PAGE_SIZES } from "../spec/memory";
+import type { PciAddress } from "../spec/pci";
+import type { VmSpec } from "../spec/vm";
+import type { DomainLayout } from "./layout";
+
+/**
+ * The domain as libvirt will see it, normalised: units in KiB, cpusets as canonical
+ * text, disk targets and controller indices assigned. Both views, the domain XML
+ * and the provider's arguments, are read off this one model, so they cannot disagree
+ * about anything but spelling.
+ */
+export interface DomainModel {
+  readonly name: string;
+  readonly type: "kvm" | "qemu";
+  readonly memoryKiB: number;
+  readonly vcpus: number;
+  readonly iothreads: number;
+  readonly cpu: {
+    readonly mode: "host-passthrough" | "host-model" | "custom";
+    readonly model?: string;
+    readonly check?: "none" | "partial" | "full";
+    readonly features: readonly { readonly name: string; readonly policy: string }[];
+    readonly topology?: { readonly sockets: number; readonly dies: number; readonly cores: number; readonly threads: number };
+    readonly cells: readonly { readonly id: number; readonly cpus: string; readonly memoryKiB: number; readonly memAccess?: string }[];
+  };
+  readonly memoryBacking?: {
+    readonly hugepages?: { readonly sizeKiB: number; readonly nodeset?: string };
+    readonly locked: boolean;
+    readonly nosharepages: boolean;
+    readonly access?: string;
+    readonly source?: string;
+  };
+  readonly cputune?: {
+    readonly vcpupins: readonly { readonly vcpu: number; readonly cpuset: string }[];
+    readonly emulatorpin?: string;
+    readonly iothreadpins: readonly { readonly iothread: number; readonly cpuset: string }[];
+    readonly vcpusched?: { readonly vcpus: string; readonly scheduler: string; readonly priority: number };
+  };
+  readonly numatune?: {
+    readonly memory?: { readonly mode: string; readonly nodeset: string };
+    readonly memnodes: readonly { readonly cellid: number; readonly mode: string; readonly nodeset: string }[];
+  };
+  readonly os: { readonly machine: "q35" | "pc"; readonly firmware?: "efi" };
+  readonly running: boolean;
+  readonly disks: readonly DiskModel[];
+  readonly interfaces: readonly InterfaceModel[];
+  readonly hostdevs: readonly { readonly source: PciAddress; readonly managed: boolean; readonly guestAddress?: GuestPciAddress }[];
+  readonly controllers: readonly ControllerModel[];
+}
+
+export interface DiskModel {
+  readonly source: { readonly pool: string; readonly volume: string } | { readonly file: string };
+  readonly format: "qcow2" | "raw";
+  readonly target: string;
+  readonly bus: "virtio" | "scsi" | "sata";
+  readonly readonly: boolean;
+  readonly iothread?: number;
+  readonly encryptionSecretUuid?: string;
+}
+
+export type InterfaceModel =
+  | { readonly kind: "network"; readonly network: string; readonly model?: string; readonly mac?: string; readonly vlan?: number }
+  | { readonly kind: "bridge"; readonly bridge: string; readonly model: string; readonly mac?: string }
+  | { readonly kind: "hostdev"; readonly source: PciAddress; readonly mac?: string; readonly vlan?: number; readonly guestAddress?: GuestPciAddress };
+
+/** A slot on the guest's PCI(e) topology: bus = index of the controller that provides it. */
+export interface GuestPciAddress {
+  readonly bus: number;
+  readonly slot: number;
+}
+
+export type ControllerModel =
+  | { readonly kind: "expander"; readonly index: number; readonly model: "pcie-expander-bus" | "pci-expander-bus"; readonly busNr: number; readonly node: number }
+  | { readonly kind: "root-port"; readonly index: number; readonly address: GuestPciAddress };
+
+const KIB = 1024;
+
+/** Device slots per expander bus before bus numbers of the next one would collide. */
+const BUSES_PER_EXPANDER = 16;
+
+export function buildDomainModel(vm: VmSpec, layout: DomainLayout, guestNodeOfDevice: DeviceGuestNodes = {}): DomainModel {
+  const hp = vm.memory.hugepages;
+  const hasCputune = layout.vcpuPins.length > 0 || layout.emulatorPin || layout.iothreadPins.length > 0 || vm.realtime;
+  const { controllers, addressOf } = planExpanderBuses(vm, guestNodeOfDevice);
+  return {
+    name: vm.name,
+    type: vm.domainType,
+    memoryKiB: vm.memory.size / KIB,
+    vcpus: vm.vcpus,
+    iothreads: vm.iothreads,
+    cpu: {
+      mode: vm.cpu.mode,
+      model: vm.cpu.model,
+      check: vm.cpu.check,
+      features: vm.cpu.features,
+      topology: vm.cpu.topology,
+      cells: vm.numa.cells.map((c, id) => ({ id, cpus: formatCpuset(c.cpus), memoryKiB: c.memory / KIB, memAccess: c.memAccess })),
+    },
+    memoryBacking:
+      hp || vm.memory.locked || vm.memory.nosharepages || vm.memory.access || vm.memory.source
+        ? {
+            hugepages: hp && { sizeKiB: PAGE_SIZES[hp.pageSize] / KIB, nodeset: hp.guestNodes && formatCpuset(hp.guestNodes) },
+            locked: vm.memory.locked,
+            nosharepages: vm.memory.nosharepages,
+            access: vm.memory.access,
+            source: vm.memory.source,
+          }
+        : undefined,
+    cputune: hasCputune
+      ? {
+          vcpupins: layout.vcpuPins.map((p) => ({ vcpu: p.vcpu, cpuset: formatCpuset(p.cpus) })),
+          emulatorpin: layout.emulatorPin && formatCpuset(layout.emulatorPin),
+          iothreadpins: layout.iothreadPins.map((p) => ({ iothread: p.iothread, cpuset: formatCpuset(p.cpus) })),
+          vcpusched: vm.realtime && {
+            vcpus: formatCpuset(vm.realtime.vcpus ?? [...Array(vm.vcpus).keys()]),
+            scheduler: vm.realtime.scheduler,
+            priority: vm.realtime.priority,
+          },
+        }
+      : undefined,
+    numatune:
+      layout.memoryNodes || layout.memnodes.length
+        ? {
+            memory: layout.memoryNodes && { mode: vm.numa.mode, nodeset: formatCpuset(layout.memoryNodes) },
+            memnodes: layout.memnodes.map((m) => ({ cellid: m.cell, mode: m.mode, nodeset: formatCpuset(m.nodes) })),
+          }
+        : undefined,
+    os: { machine: vm.chipset === "q35" ? "q35" : "pc", firmware: vm.firmware === "efi" ? "efi" : undefined },
+    running: vm.running,
+    disks: assignDiskTargets(vm),
+    interfaces: vm.nics.map((n, i): InterfaceModel => {
+      switch (n.type) {
+        case "network":
+          return { kind: "network", network: n.network, model: n.model, mac: n.mac };
+        case "bridge":
+          return { kind: "bridge", bridge: n.bridge, model: n.model, mac: n.mac };
+        case "vf":
+          return { kind: "hostdev", source: n.address, mac: n.mac, vlan: n.vlan, guestAddress: addressOf(`nics[${i}]`) };
+        case "vf-pool":
+          return { kind: "network", network: n.network, mac: n.mac, vlan: n.vlan };
+      }
+    }),
+    hostdevs: vm.hostdevs.map((h, i) => ({ source: h.address, managed: h.managed, guestAddress: addressOf(`hostdevs[${i}]`) })),
+    controllers,
+  };
+}
+
+/** Guest NUMA cell of a passthrough device, by its path in the spec (`nics[2]`, `hostdevs[0]`), from placement. */
+export type DeviceGuestNodes = Readonly<Record<string, number>>;
+
+function assignDiskTargets(vm: VmSpec): DiskModel[] {
+  const used = new Set(vm.disks.map((d) => d.target).filter((t): t is string => !!t));
+  let next = 0;
+  const nextFree = (): string => {
+    for (;;) {
+      const name = `vd${diskLetters(next++)}`;
+      if (!used.has(name)) return name;
+    }
+  };
+  return vm.disks.map((d) => {
+    const target = d.target ?? nextFree();
+    return {
+      source: d.source,
+      format: d.format,
+      target,
+      bus: target.startsWith("vd") ? "virtio" : target.startsWith("sd") ? "scsi" : "sata",
+      readonly: d.readonly,
+      iothread: d.iothread,
+      encryptionSecretUuid: d.encryption?.secretUuid,
+    };
+  });
+}
+
+/** 0 -> a, 25 -> z, 26 -> aa: the kernel's naming of virtio disks. */
+function diskLetters(n: number): string {
+  const letter = String.fromCharCode(97 + (n % 26));
+  return n < 26 ? letter : diskLetters(Math.floor(n / 26) - 1) + letter;
+}
+
+/**
+ * One expander bus per requested guest cell. On q35 each device behind a
+ * pcie-expander-bus sits in its own pcie-root-port (PCIe devices need a port); on
+ * i440fx devices plug straight into the pci-expander-bus.
+ */
+function planExpanderBuses(vm: VmSpec, guestNodeOfDevice: DeviceGuestNodes) {
+  const controllers: ControllerModel[] = [];
+  const addresses = new Map<string, GuestPciAddress>();
+  const busOfNode = new Map<number, number>();
+  let index = 1; // index 0 is the root bus libvirt always has
+  vm.expanderBuses.forEach((b, k) => {
+    const busNr = b.busNr ?? 256 - BUSES_PER_EXPANDER * (k + 1);
+    controllers.push({ kind: "expander", index, model: vm.chipset === "q35" ? "pcie-expander-bus" : "pci-expander-bus", busNr, node: b.guestNode });
+    busOfNode.set(b.guestNode, index++);
+  });
+  const slotsUsed = new Map<number, number>();
+  const devices: { path: string; guestNode?: number }[] = [
+    ...vm.nics.map((n, i) => ({ path: `nics[${i}]`, guestNode: n.type === "vf" ? n.guestNode : undefined, isPci: n.type === "vf" })).filter((d) => d.isPci),
+    ...vm.hostdevs.map((h, i) => ({ path: `hostdevs[${i}]`, guestNode: h.guestNode })),
+  ];
+  for (const d of devices) {
+    const node = d.guestNode ?? guestNodeOfDevice[d.path];
+    const expander = node === undefined ? undefined : busOfNode.get(node);
+    if (expander === undefined) continue;
+    const slot = slotsUsed.get(expander) ?? 0;
+    slotsUsed.set(expander, slot + 1);
+    if (vm.chipset === "q35") {
+      controllers.push({ kind: "root-port", index, address: { bus: expander, slot } });
+      addresses.set(d.path, { bus: index++, slot: 0 });
+    } else {
+      addresses.set(d.path, { bus: expander, slot });
+    }
+  }
+  return { controllers, addressOf: (path: string) => addresses.get(path) };
+}

@@ -1,0 +1,123 @@
+import type { PciAddress } from "../spec/pci";
+import type { DomainModel, GuestPciAddress, InterfaceModel } from "./domainModel";
+import { el, textEl, toXml, type XmlElement } from "./xml";
+
+/** The domain XML view of a DomainModel, in the element order `virsh dumpxml` uses. */
+export function renderDomainXml(d: DomainModel): string {
+  return toXml(domainElement(d));
+}
+
+const hex = (n: number, width: number) => `0x${n.toString(16).padStart(width, "0")}`;
+
+/** A host PCI address. libvirt's schema wants `type='pci'` inside `<interface type='hostdev'>` and refuses it inside `<hostdev>`. */
+function hostAddress(a: PciAddress, typed: boolean): XmlElement {
+  return el("address", { type: typed ? "pci" : undefined, domain: hex(a.domain, 4), bus: hex(a.bus, 2), slot: hex(a.slot, 2), function: hex(a.function, 1) });
+}
+
+function guestAddress(a: GuestPciAddress | undefined): XmlElement | undefined {
+  return a && el("address", { type: "pci", domain: "0x0000", bus: hex(a.bus, 2), slot: hex(a.slot, 2), function: "0x0" });
+}
+
+export function domainElement(d: DomainModel): XmlElement {
+  return el(
+    "domain",
+    { type: d.type },
+    textEl("name", d.name),
+    textEl("memory", d.memoryKiB, { unit: "KiB" }),
+    d.memoryBacking &&
+      el(
+        "memoryBacking",
+        {},
+        d.memoryBacking.hugepages &&
+          el("hugepages", {}, el("page", { size: d.memoryBacking.hugepages.sizeKiB, unit: "KiB", nodeset: d.memoryBacking.hugepages.nodeset })),
+        d.memoryBacking.nosharepages && el("nosharepages"),
+        d.memoryBacking.locked && el("locked"),
+        d.memoryBacking.source && el("source", { type: d.memoryBacking.source }),
+        d.memoryBacking.access && el("access", { mode: d.memoryBacking.access }),
+      ),
+    textEl("vcpu", d.vcpus, { placement: "static" }),
+    d.iothreads > 0 && textEl("iothreads", d.iothreads),
+    d.cputune &&
+      el(
+        "cputune",
+        {},
+        d.cputune.vcpupins.map((p) => el("vcpupin", { vcpu: p.vcpu, cpuset: p.cpuset })),
+        d.cputune.emulatorpin && el("emulatorpin", { cpuset: d.cputune.emulatorpin }),
+        d.cputune.iothreadpins.map((p) => el("iothreadpin", { iothread: p.iothread, cpuset: p.cpuset })),
+        d.cputune.vcpusched && el("vcpusched", { vcpus: d.cputune.vcpusched.vcpus, scheduler: d.cputune.vcpusched.scheduler, priority: d.cputune.vcpusched.priority }),
+      ),
+    d.numatune &&
+      el(
+        "numatune",
+        {},
+        d.numatune.memory && el("memory", { mode: d.numatune.memory.mode, nodeset: d.numatune.memory.nodeset }),
+        d.numatune.memnodes.map((m) => el("memnode", { cellid: m.cellid, mode: m.mode, nodeset: m.nodeset })),
+      ),
+    el("os", { firmware: d.os.firmware }, textEl("type", "hvm", { arch: "x86_64", machine: d.os.machine }), el("boot", { dev: "hd" })),
+    el("features", {}, el("acpi"), el("apic")),
+    cpuElement(d),
+    el("clock", { offset: "utc" }),
+    el(
+      "devices",
+      {},
+      d.disks.map((disk) =>
+        el(
+          "disk",
+          { type: "pool" in disk.source ? "volume" : "file", device: "disk" },
+          el("driver", { name: "qemu", type: disk.format, iothread: disk.iothread }),
+          el("source", "pool" in disk.source ? { pool: disk.source.pool, volume: disk.source.volume } : { file: disk.source.file }),
+          el("target", { dev: disk.target, bus: disk.bus }),
+          disk.readonly && el("readonly"),
+          disk.encryptionSecretUuid && el("encryption", { format: "luks" }, el("secret", { type: "passphrase", uuid: disk.encryptionSecretUuid })),
+        ),
+      ),
+      d.controllers.map((c) =>
+        c.kind === "expander"
+          ? el(
+              "controller",
+              { type: "pci", index: c.index, model: c.model },
+              el("model", { name: c.model === "pcie-expander-bus" ? "pxb-pcie" : "pxb" }),
+              el("target", { busNr: c.busNr }, textEl("node", c.node)),
+            )
+          : el("controller", { type: "pci", index: c.index, model: "pcie-root-port" }, guestAddress(c.address)),
+      ),
+      d.interfaces.map(interfaceElement),
+      d.hostdevs.map((h) =>
+        el("hostdev", { mode: "subsystem", type: "pci", managed: h.managed }, el("source", {}, hostAddress(h.source, false)), guestAddress(h.guestAddress)),
+      ),
+    ),
+  );
+}
+
+function cpuElement(d: DomainModel): XmlElement {
+  const c = d.cpu;
+  return el(
+    "cpu",
+    { mode: c.mode, match: c.mode === "custom" ? "exact" : undefined, check: c.check },
+    c.model !== undefined && textEl("model", c.model, { fallback: "forbid" }),
+    c.topology && el("topology", { sockets: c.topology.sockets, dies: c.topology.dies, cores: c.topology.cores, threads: c.topology.threads }),
+    c.features.map((f) => el("feature", { policy: f.policy, name: f.name })),
+    c.cells.length > 0 &&
+      el("numa", {}, c.cells.map((cell) => el("cell", { id: cell.id, cpus: cell.cpus, memory: cell.memoryKiB, unit: "KiB", memAccess: cell.memAccess }))),
+  );
+}
+
+function interfaceElement(n: InterfaceModel): XmlElement {
+  const vlan = (tag: number | undefined) => tag !== undefined && el("vlan", {}, el("tag", { id: tag }));
+  const mac = (m: string | undefined) => m && el("mac", { address: m });
+  switch (n.kind) {
+    case "network":
+      return el("interface", { type: "network" }, mac(n.mac), el("source", { network: n.network }), vlan(n.vlan), n.model && el("model", { type: n.model }));
+    case "bridge":
+      return el("interface", { type: "bridge" }, mac(n.mac), el("source", { bridge: n.bridge }), el("model", { type: n.model }));
+    case "hostdev":
+      return el(
+        "interface",
+        { type: "hostdev", managed: true },
+        mac(n.mac),
+        el("source", {}, hostAddress(n.source, true)),
+        vlan(n.vlan),
+        guestAddress(n.guestAddress),
+      );
+  }
+}

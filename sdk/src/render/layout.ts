@@ -1,0 +1,56 @@
+import type { VmSpec } from "../spec/vm";
+
+/**
+ * Where a domain's threads and memory go on the host: the part of the domain that
+ * planning decides. Explicit pinning gives it directly; auto pinning gets it from the
+ * allocator's placement. Renderers read only this, never the pinning mode.
+ */
+export interface DomainLayout {
+  readonly vcpuPins: readonly { readonly vcpu: number; readonly cpus: readonly number[] }[];
+  readonly emulatorPin?: readonly number[];
+  readonly iothreadPins: readonly { readonly iothread: number; readonly cpus: readonly number[] }[];
+  /** Host nodes of `<numatune><memory>`; undefined = no global memory binding. */
+  readonly memoryNodes?: readonly number[];
+  readonly memnodes: readonly { readonly cell: number; readonly mode: VmSpec["numa"]["mode"]; readonly nodes: readonly number[] }[];
+}
+
+/** The subset of an allocator placement that rendering needs (see host/allocator). */
+export interface PlacementForLayout {
+  readonly vcpus: readonly { readonly vcpu: number; readonly hostCpus: readonly number[] }[];
+  readonly emulator: readonly number[];
+  readonly iothreads: readonly { readonly id: number; readonly hostCpus: readonly number[] }[];
+  readonly guestCells: readonly { readonly cell: number; readonly hostNode: number }[];
+  readonly nodes: readonly number[];
+}
+
+/** Layout from the spec alone: explicit pinning and NUMA binding as written, nothing for auto. */
+export function layoutFromSpec(vm: VmSpec): DomainLayout {
+  const p = vm.pinning && vm.pinning !== "auto" ? vm.pinning : undefined;
+  return {
+    vcpuPins: p ? p.vcpus.map((cpus, vcpu) => ({ vcpu, cpus })) : [],
+    emulatorPin: p?.emulator,
+    iothreadPins: (p?.iothreads ?? []).map((cpus, i) => ({ iothread: i + 1, cpus })),
+    memoryNodes: vm.numa.hostNodes,
+    memnodes: vm.numa.memnodes.map((m) => ({ cell: m.cell, mode: m.mode, nodes: m.hostNodes })),
+  };
+}
+
+/**
+ * Layout from an allocator placement. What the user wrote explicitly (host nodes,
+ * memnodes) wins over what placement chose; placement fills in the rest.
+ */
+export function layoutFromPlacement(vm: VmSpec, placement: PlacementForLayout): DomainLayout {
+  const explicitMemnodes = new Set(vm.numa.memnodes.map((m) => m.cell));
+  return {
+    vcpuPins: placement.vcpus.map((v) => ({ vcpu: v.vcpu, cpus: v.hostCpus })),
+    emulatorPin: placement.emulator.length ? placement.emulator : undefined,
+    iothreadPins: placement.iothreads.map((t) => ({ iothread: t.id, cpus: t.hostCpus })),
+    memoryNodes: vm.numa.hostNodes ?? (placement.nodes.length ? placement.nodes : undefined),
+    memnodes: [
+      ...vm.numa.memnodes.map((m) => ({ cell: m.cell, mode: m.mode, nodes: m.hostNodes })),
+      ...placement.guestCells
+        .filter((g) => !explicitMemnodes.has(g.cell))
+        .map((g) => ({ cell: g.cell, mode: vm.numa.mode, nodes: [g.hostNode] })),
+    ].sort((a, b) => a.cell - b.cell),
+  };
+}
