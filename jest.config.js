@@ -8,7 +8,7 @@ module.exports = {
     "^virtkit$": "<rootDir>/sdk/src/index.ts",
   },
   transform: {
-    "^.+\\.ts$": ["ts-jest", { isolatedModules: true }],
+    "^.+\\.ts$": ["ts-jest", {}],
   },
   testTimeout: 60000,
 };

@@ -141,10 +141,11 @@ function checkDevices(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
   if (![vm.disks, vm.nics, vm.hostdevs, vm.expanderBuses].every(Array.isArray)) return;
   const targets = new Map<string, number>();
   vm.disks.forEach((d, i) => {
-    if (!d.target) return;
-    const first = targets.get(d.target);
-    if (first !== undefined) issue(ctx, ["disks", i, "target"], `"${d.target}" is already used by disks[${first}]`);
-    else targets.set(d.target, i);
+    if (d.target) {
+      const first = targets.get(d.target);
+      if (first !== undefined) issue(ctx, ["disks", i, "target"], `"${d.target}" is already used by disks[${first}]`);
+      else targets.set(d.target, i);
+    }
     if (d.iothread !== undefined && d.iothread > vm.iothreads) {
       issue(ctx, ["disks", i, "iothread"], `iothread ${d.iothread} does not exist; the guest has ${vm.iothreads} iothreads`);
     }

@@ -1,0 +1,17 @@
+import type { VmSpec } from "../spec/vm";
+import { buildDomainModel, type DeviceGuestNodes, type DomainModel } from "./domainModel";
+import { renderDomainXml } from "./domainXml";
+import { layoutFromSpec, type DomainLayout } from "./layout";
+
+export * from "./domainModel";
+export * from "./domainXml";
+export * from "./layout";
+export * from "./networkXml";
+export * from "./storageXml";
+export { el, parseXml, textEl, toXml, type XmlElement } from "./xml";
+
+/** Spec → model → XML in one call, for a VM whose layout is explicit (or unpinned). */
+export function renderVm(vm: VmSpec, layout: DomainLayout = layoutFromSpec(vm), deviceNodes: DeviceGuestNodes = {}): { model: DomainModel; xml: string } {
+  const model = buildDomainModel(vm, layout, deviceNodes);
+  return { model, xml: renderDomainXml(model) };
+}

@@ -1,0 +1,59 @@
+import { execFileSync } from "node:child_process";
+import { renderNetworkXml, renderPoolXml, renderVolumeXml } from "../../sdk/src/render";
+import { parseOrThrow } from "../../sdk/src/spec/validate";
+import { NetworkSpec, type NetworkSpec as Network } from "../../sdk/src/spec/network";
+import { PoolSpec, VolumeSpec } from "../../sdk/src/spec/storage";
+import { describeWith, scratchDir, tempXml, virsh, virtXmlValidate } from "../support/libvirt";
+
+const volume = (input: unknown) => parseOrThrow(VolumeSpec, input, "test volume");
+const network = (input: unknown): Network => parseOrThrow(NetworkSpec, input, "test network");
+
+describeWith("virtXmlValidate", "rendered volumes, pools and networks against libvirt's schemas", () => {
+  it("a qcow2 overlay with a backing store and LUKS encryption validates", () => {
+    const xml = renderVolumeXml(
+      volume({ name: "db-root.qcow2", pool: "default", capacity: "40GiB", backingStore: { path: "/var/lib/libvirt/images/debian-12.qcow2" }, encryption: { secretUuid: "6dd3e4a5-1d76-44ce-961f-f119f5aad935" } }),
+    );
+    expect(virtXmlValidate(xml, "storagevol").ok).toBe(true);
+    expect(xml).toContain('<secret type="passphrase" uuid="6dd3e4a5-1d76-44ce-961f-f119f5aad935"/>');
+  });
+
+  it("a dir pool validates", () => {
+    expect(virtXmlValidate(renderPoolXml(parseOrThrow(PoolSpec, { name: "vk", path: "/srv/vk" }, "p")), "storagepool").ok).toBe(true);
+  });
+
+  it.each([
+    { forward: "nat", name: "default", bridge: "virbr9", ipv4: { address: "192.168.150.1", prefix: 24 } },
+    { forward: "bridge", name: "lan", bridge: "br0" },
+    { forward: "hostdev", name: "sriov-enp59s0f0", pf: "enp59s0f0" },
+  ])("a $forward network validates", (input) => {
+    const result = virtXmlValidate(renderNetworkXml(network(input)), "network");
+    expect(result.output).toContain("validates");
+  });
+
+  it("a hostdev network names its PF", () => {
+    expect(renderNetworkXml(network({ forward: "hostdev", name: "vfs", pf: "enp59s0f0" }))).toMatch(/<forward mode="hostdev" managed="yes">\s*<pf dev="enp59s0f0"\/>/);
+  });
+});
+
+describeWith("qemuDaemon", "rendered volumes in a real dir pool", () => {
+  it("creates a qcow2 overlay whose backing file is the base volume", () => {
+    const dir = scratchDir();
+    const pool = `vk-${process.pid}`;
+    const uri = "qemu:///system";
+    try {
+      virsh(uri, [`pool-create ${tempXml(renderPoolXml(parseOrThrow(PoolSpec, { name: pool, path: dir }, "p")))}`]);
+      const base = volume({ name: "base.qcow2", pool, capacity: "64MiB" });
+      const overlay = volume({ name: "vm-root.qcow2", pool, capacity: "1GiB", backingStore: { path: `${dir}/base.qcow2` } });
+      virsh(uri, [`vol-create ${pool} ${tempXml(renderVolumeXml(base))}`, `vol-create ${pool} ${tempXml(renderVolumeXml(overlay))}`]);
+      const info = JSON.parse(execFileSync("qemu-img", ["info", "--output=json", `${dir}/vm-root.qcow2`], { encoding: "utf8" }));
+      expect(info.format).toBe("qcow2");
+      expect(info["virtual-size"]).toBe(1024 ** 3);
+      expect(info["backing-filename"]).toBe(`${dir}/base.qcow2`);
+      expect(info["backing-filename-format"]).toBe("qcow2");
+      const baseInfo = JSON.parse(execFileSync("qemu-img", ["info", "--output=json", `${dir}/base.qcow2`], { encoding: "utf8" }));
+      expect(baseInfo["virtual-size"]).toBe(64 * 1024 ** 2);
+    } finally {
+      virsh(uri, [`pool-destroy ${pool}`]);
+    }
+  });
+});

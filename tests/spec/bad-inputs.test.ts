@@ -1,0 +1,134 @@
+import { VirtkitValidationError } from "../../sdk/src/errors";
+import { parseOrThrow } from "../../sdk/src/spec/validate";
+import { VmSpec, type VmSpecInput } from "../../sdk/src/spec/vm";
+import { NetworkSpec } from "../../sdk/src/spec/network";
+import { VolumeSpec } from "../../sdk/src/spec/storage";
+
+/** A valid VM; each case below breaks exactly one thing in it. */
+const base = (): Record<string, unknown> => ({
+  name: "vm1",
+  vcpus: 4,
+  memory: { size: "4GiB" },
+});
+
+type Case = [title: string, input: Record<string, unknown>, path: string, reason: RegExp];
+
+const withVm = (patch: Record<string, unknown>): Record<string, unknown> => ({ ...base(), ...patch });
+
+const cases: Case[] = [
+  ["negative memory size", withVm({ memory: { size: "-1GiB" } }), "memory.size", /negative/],
+  ["negative byte count", withVm({ memory: { size: -4096 } }), "memory.size", /not a positive size/],
+  ["zero memory", withVm({ memory: { size: 0 } }), "memory.size", /not a positive size/],
+  ["fractional bytes", withVm({ memory: { size: 1.5 } }), "memory.size", /not a whole number of bytes/],
+  ["decimal unit GB", withVm({ memory: { size: "4GB" } }), "memory.size", /IEC unit/],
+  ["unit without number", withVm({ memory: { size: "GiB" } }), "memory.size", /not a size/],
+  ["lower-case unit", withVm({ memory: { size: "4gib" } }), "memory.size", /not a size/],
+  ["size of wrong type", withVm({ memory: { size: true } }), "memory.size", /expected a size/],
+  ["zero vCPUs", withVm({ vcpus: 0 }), "vcpus", /out of range/],
+  ["fractional vCPUs", withVm({ vcpus: 2.5 }), "vcpus", /not a whole number/],
+  ["topology product differs from vCPUs", withVm({ cpu: { topology: { sockets: 1, cores: 3, threads: 1 } } }), "cpu.topology", /= 3, but vcpus is 4/],
+  ["topology with zero cores", withVm({ cpu: { topology: { sockets: 1, cores: 0, threads: 4 } } }), "cpu.topology.cores", /out of range/],
+  ["custom mode without model", withVm({ cpu: { mode: "custom" } }), "cpu.model", /needs a named model/],
+  ["model with host-passthrough", withVm({ cpu: { mode: "host-passthrough", model: "Skylake-Server" } }), "cpu.model", /only applies to mode "custom"/],
+  ["unknown feature policy", withVm({ cpu: { features: [{ name: "avx", policy: "enable" }] } }), "cpu.features[0].policy", /require|Invalid option/],
+  ["feature set twice", withVm({ cpu: { features: [{ name: "avx", policy: "require" }, { name: "avx", policy: "disable" }] } }), "cpu.features[1].name", /already set by features\[0\]/],
+  ["pinning to CPU -1", withVm({ pinning: { vcpus: ["0", "1", "-1", "3"] } }), "pinning.vcpus[2]", /"-1" .* is not a CPU id or range/],
+  ["pinning to a-b", withVm({ pinning: { vcpus: ["0", "a-b", "2", "3"] } }), "pinning.vcpus[1]", /"a-b" .* is not a CPU id or range/],
+  ["pinning range backwards", withVm({ pinning: { vcpus: ["0", "1", "5-3", "3"] } }), "pinning.vcpus[2]", /runs backwards/],
+  ["pinning excludes everything", withVm({ pinning: { vcpus: ["0", "1", "2", "3,^3"] } }), "pinning.vcpus[3]", /selects no CPU/],
+  ["pinning beyond libvirt's CPU limit", withVm({ pinning: { vcpus: ["0", "1", "2", "16384"] } }), "pinning.vcpus[3]", /exceeds libvirt's limit/],
+  ["fewer cpusets than vCPUs", withVm({ pinning: { vcpus: ["0", "1"] } }), "pinning.vcpus", /has 2 cpusets but the guest has 4 vCPUs/],
+  ["pinning mode misspelt", withVm({ pinning: "automatic" }), "pinning", /is not a pinning/],
+  ["iothread pins without iothreads", withVm({ pinning: { vcpus: ["0", "1", "2", "3"], iothreads: ["4"] } }), "pinning.iothreads", /pins 1 iothreads but the guest has 0/],
+  ["realtime priority 0", withVm({ realtime: { scheduler: "fifo", priority: 0 } }), "realtime.priority", /out of range; priority must be 1..99/],
+  ["realtime on a missing vCPU", withVm({ realtime: { scheduler: "rr", priority: 5, vcpus: "2-5" } }), "realtime.vcpus", /vCPU 4-5 does not exist/],
+  ["memory not whole 1GiB pages", withVm({ memory: { size: "1536MiB", hugepages: { pageSize: "1GiB" } } }), "memory.size", /^1536MiB is not a whole number of 1GiB pages$/],
+  ["memory not whole 2MiB pages", withVm({ memory: { size: 3 * 1024 * 1024, hugepages: { pageSize: "2MiB" } } }), "memory.size", /3MiB is not a whole number of 2MiB pages/],
+  ["hugepage size not offered", withVm({ memory: { size: "4GiB", hugepages: { pageSize: "4MiB" } } }), "memory.hugepages.pageSize", /"2MiB" or "1GiB"/],
+  ["hugepages on a missing guest cell", withVm({ memory: { size: "4GiB", hugepages: { pageSize: "2MiB", guestNodes: "1" } } }), "memory.hugepages.guestNodes", /guest cell 1 does not exist; the guest has no NUMA cells/],
+  ["NUMA cells overlap", withVm({ numa: { cells: [{ cpus: "0-2", memory: "2GiB" }, { cpus: "2-3", memory: "2GiB" }] } }), "numa.cells[1].cpus", /vCPU 2 is already in cell 0/],
+  ["NUMA cells miss a vCPU", withVm({ numa: { cells: [{ cpus: "0-1", memory: "2GiB" }, { cpus: "2", memory: "2GiB" }] } }), "numa.cells", /vCPU 3 belongs to no cell/],
+  ["NUMA cell memory does not add up", withVm({ numa: { cells: [{ cpus: "0-1", memory: "2GiB" }, { cpus: "2-3", memory: "1GiB" }] } }), "numa.cells", /adds up to 3GiB but memory.size is 4GiB/],
+  ["NUMA cell names a missing vCPU", withVm({ numa: { cells: [{ cpus: "0-1", memory: "2GiB" }, { cpus: "2-4", memory: "2GiB" }] } }), "numa.cells[1].cpus", /vCPU 4 does not exist/],
+  ["NUMA cell memory not whole pages", withVm({ memory: { size: "3GiB", hugepages: { pageSize: "1GiB" } }, numa: { cells: [{ cpus: "0-1", memory: "1536MiB" }, { cpus: "2-3", memory: "1536MiB" }] } }), "numa.cells[0].memory", /1536MiB is not a whole number of 1GiB pages/],
+  ["numatune mode unknown", withVm({ numa: { mode: "bind" } }), "numa.mode", /strict|Invalid option/],
+  ["memnode for a missing cell", withVm({ numa: { memnodes: [{ cell: 2, hostNodes: "0" }] } }), "numa.memnodes[0].cell", /guest cell 2 does not exist/],
+  ["malformed PCI address", withVm({ hostdevs: [{ address: "3b:2.10" }] }), "hostdevs[0].address", /is not a PCI address/],
+  ["PCI slot above 0x1f", withVm({ hostdevs: [{ address: "0000:3b:20.0" }] }), "hostdevs[0].address", /slot 0x20 is above 0x1f/],
+  ["same PCI device twice", withVm({ hostdevs: [{ address: "0000:af:00.0" }, { address: "af:00.0" }] }), "hostdevs[1].address", /0000:af:00.0 is already used by hostdevs\[0\]/],
+  ["malformed MAC", withVm({ nics: [{ type: "network", network: "default", mac: "52:54:00:zz:00:01" }] }), "nics[0].mac", /is not a MAC address/],
+  ["multicast MAC", withVm({ nics: [{ type: "vf", address: "0000:3b:02.0", mac: "01:54:00:00:00:01" }] }), "nics[0].mac", /multicast/],
+  ["duplicate MAC", withVm({ nics: [{ type: "network", network: "a", mac: "52:54:00:00:00:01" }, { type: "network", network: "b", mac: "52:54:00:00:00:01" }] }), "nics[1].mac", /already used by nics\[0\]/],
+  ["VLAN tag out of range", withVm({ nics: [{ type: "vf", address: "0000:3b:02.0", vlan: 4096 }] }), "nics[0].vlan", /0..4095/],
+  ["unknown NIC type", withVm({ nics: [{ type: "macvtap" }] }), "nics[0].type", /"network", "bridge", "vf" or "vf-pool"/],
+  ["NIC model not offered", withVm({ nics: [{ type: "network", network: "default", model: "ne2k" }] }), "nics[0].model", /virtio|Invalid option/],
+  ["name with <", withVm({ name: "web<1>" }), "name", /contains "<" which is not allowed/],
+  ["name with &", withVm({ name: "a&b" }), "name", /contains "&" which is not allowed/],
+  ["name with a double quote", withVm({ name: 'say"hi' }), "name", /contains "\\"" which is not allowed/],
+  ["name with a single quote", withVm({ name: "it's" }), "name", /contains "'" which is not allowed/],
+  ["name with /", withVm({ name: "../etc/passwd" }), "name", /contains "\." which is not allowed|contains "\/"/],
+  ["name with / inside", withVm({ name: "a/b" }), "name", /contains "\/" which is not allowed/],
+  ["empty name", withVm({ name: "" }), "name", /name is empty/],
+  ["disk target reused", withVm({ disks: [{ source: { file: "/a.qcow2" }, target: "vda" }, { source: { file: "/b.qcow2" }, target: "vda" }] }), "disks[1].target", /"vda" is already used by disks\[0\]/],
+  ["disk on a missing iothread", withVm({ disks: [{ source: { file: "/a.qcow2" }, iothread: 1 }] }), "disks[0].iothread", /iothread 1 does not exist/],
+  ["disk source relative path", withVm({ disks: [{ source: { file: "a.qcow2" } }] }), "disks[0].source.file", /expected an absolute path/],
+  ["expander bus for a missing cell", withVm({ hostdevs: [{ address: "0000:af:00.0" }], expanderBuses: [{ guestNode: 1 }] }), "expanderBuses[0].guestNode", /guest cell 1 does not exist/],
+  ["unknown chipset", withVm({ chipset: "pc" }), "chipset", /q35|Invalid option/],
+];
+
+describe("a VM spec with one bad field", () => {
+  it("has at least 30 distinct cases", () => {
+    expect(new Set(cases.map((c) => c[0])).size).toBeGreaterThanOrEqual(30);
+  });
+
+  it.each(cases)("%s is refused at its path with its reason", (_title, input, path, reason) => {
+    let error: unknown;
+    try {
+      parseOrThrow(VmSpec, input, 'PinnedVm "vm1"');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(VirtkitValidationError);
+    const v = error as VirtkitValidationError;
+    expect(v.component).toBe('PinnedVm "vm1"');
+    const atPath = v.issues.filter((i) => i.path === path);
+    expect(atPath.map((i) => i.reason)).toEqual(expect.arrayContaining([expect.stringMatching(reason)]));
+    expect(v.message).toContain(`${path}: `);
+  });
+});
+
+describe("validation errors", () => {
+  it("collect every problem of one spec in a single error", () => {
+    const input = withVm({ name: "a<b", vcpus: 4, cpu: { topology: { sockets: 1, cores: 3, threads: 1 } }, memory: { size: "1536MiB", hugepages: { pageSize: "1GiB" } }, pinning: { vcpus: ["0", "a-b", "2", "-1"] } });
+    try {
+      parseOrThrow(VmSpec, input, 'PinnedVm "x"');
+      throw new Error("accepted");
+    } catch (e) {
+      const paths = (e as VirtkitValidationError).issues.map((i) => i.path).sort();
+      expect(paths).toEqual(["cpu.topology", "memory.size", "name", "pinning.vcpus[1]", "pinning.vcpus[3]"]);
+      expect((e as Error).message).toMatch(/^PinnedVm "x": 5 problems\n/);
+    }
+  });
+
+  it("names the field in the message of a single problem", () => {
+    expect(() => parseOrThrow(VmSpec, withVm({ memory: { size: "1536MiB", hugepages: { pageSize: "1GiB" } } }), 'PinnedVm "db"')).toThrow(
+      'PinnedVm "db": memory.size: 1536MiB is not a whole number of 1GiB pages',
+    );
+  });
+
+  it("accept the valid base VM", () => {
+    const vm = parseOrThrow(VmSpec, base() as VmSpecInput, "x");
+    expect(vm.memory.size).toBe(4 * 1024 ** 3);
+    expect(vm.chipset).toBe("q35");
+  });
+
+  it("refuse a hostdev network without a PF name", () => {
+    expect(() => parseOrThrow(NetworkSpec, { forward: "hostdev", name: "sriov" }, 'SriovNic "n"')).toThrow(/pf/);
+  });
+
+  it("refuse a volume backing store that is not an absolute path", () => {
+    expect(() => parseOrThrow(VolumeSpec, { name: "v", pool: "default", capacity: "1GiB", backingStore: { path: "base.qcow2" } }, 'Qcow2Volume "v"')).toThrow(
+      /backingStore.path: expected the absolute path of the base volume/,
+    );
+  });
+});
