@@ -1,0 +1,249 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as libvirt from "@pulumi/libvirt";
+import { VirtkitValidationError, type ValidationIssue } from "../errors";
+import type { DeviceDemand, Placement, VmDemand } from "../host/allocator";
+import type { LibvirtHost } from "../host/LibvirtHost";
+import { buildDomainModel, type DeviceGuestNodes } from "../render/domainModel";
+import { providerGaps, renderDomainArgs } from "../render/domainArgs";
+import { renderDomainXml } from "../render/domainXml";
+import { layoutFromPlacement, layoutFromSpec } from "../render/layout";
+import type { ExpanderBus } from "../spec/platform";
+import { formatPciAddress } from "../spec/pci";
+import { PAGE_SIZES } from "../spec/memory";
+import { parseOrThrow } from "../spec/validate";
+import { VmSpec, type VmSpecInput } from "../spec/vm";
+import { Qcow2Volume } from "../storage/Qcow2Volume";
+import { PciPassthrough } from "../network/PciPassthrough";
+import { SriovNic } from "../network/SriovNic";
+import { HugepageMemory } from "./HugepageMemory";
+import { recordPlannedVm } from "./registry";
+import { placementReport, type PlacementReport } from "./placementReport";
+
+type SpecIn<K extends keyof VmSpecInput> = NonNullable<VmSpecInput[K]>;
+
+export interface PinnedVmArgs {
+  host: LibvirtHost;
+  /** Number of vCPUs. */
+  vcpus: number;
+  /** Guest CPU: `mode` (default `host-passthrough`), `model` for `custom`, `features`, `topology`. */
+  cpu?: SpecIn<"cpu">;
+  /**
+   * `"auto"` (default when the host's capabilities are known): the allocator picks host CPUs.
+   * Or explicit libvirt cpusets: `{ vcpus: ["4", "36", ...], emulator?: "0-1", iothreads?: [...] }`.
+   */
+  pinning?: SpecIn<"pinning">;
+  /** Auto pinning: emulator and iothreads on the host's reserved CPUs (`housekeeping`, default) or on `dedicated` CPUs. */
+  emulator?: "housekeeping" | "dedicated";
+  /** Number of iothreads. Default 0. */
+  iothreads?: number;
+  /** Real-time scheduling of vCPUs (fifo/rr with a priority). */
+  realtime?: SpecIn<"realtime">;
+  /** Guest RAM: a HugepageMemory, or plain `{ size, locked?, nosharepages?, ... }`. */
+  memory: HugepageMemory | SpecIn<"memory">;
+  /** Guest NUMA cells and host binding (`numatune`). */
+  numa?: SpecIn<"numa">;
+  /** Disks in guest order (vda, vdb, ...): Qcow2Volumes or `{ source: { pool, volume } | { file } }`. */
+  disks?: (Qcow2Volume | SpecIn<"disks">[number])[];
+  /** NICs in guest order: SriovNics or `{ type: "network" | "bridge" | "vf" | "vf-pool", ... }`. */
+  nics?: (SriovNic | SpecIn<"nics">[number])[];
+  /** Whole PCI devices passed through. */
+  hostdevs?: (PciPassthrough | SpecIn<"hostdevs">[number])[];
+  /** `q35` (default) or `i440fx`. Changing it replaces the domain. */
+  chipset?: "q35" | "i440fx";
+  /** `bios` (default) or `efi`. Changing it replaces the domain. */
+  firmware?: "bios" | "efi";
+  /** Expander buses per guest NUMA cell: `"auto"` (default: one per cell holding passthrough devices), `"none"`, or explicit. */
+  expanderBuses?: "auto" | "none" | ExpanderBus[];
+  /** An SR-IOV NIC or device on another NUMA node than the vCPUs is an error, not a warning. Default false. */
+  strictLocality?: boolean;
+  /** libvirt domain name; default the component name. Changing it replaces the domain. */
+  domainName?: string;
+  /** `kvm` (default) or `qemu` (software emulation). */
+  domainType?: "kvm" | "qemu";
+  /** Start the domain after defining it. Default true. */
+  running?: boolean;
+}
+
+/** Properties whose change the provider or the guest cannot take in place: the domain is replaced (its volumes are not). */
+export const DOMAIN_REPLACE_ON_CHANGES = ["name", "type", "os.typeMachine", "os.firmware"];
+
+/**
+ * A VM with its vCPUs pinned to host CPUs, its memory on the right NUMA nodes, and its
+ * disks, NICs and passthrough devices. Validates everything, places it against the host
+ * (when the host's capabilities are known), then registers one libvirt Domain.
+ *
+ * Changes: name, hypervisor type, chipset or firmware replace the domain. Every other
+ * change redefines it in place; libvirt applies the new definition at the domain's next
+ * restart (a running VM keeps running with the old one until then).
+ */
+export class PinnedVm extends pulumi.ComponentResource {
+  readonly domain: libvirt.Domain;
+  /** The domain XML virtkit decided on (what `virsh define` would be given). */
+  readonly domainXml: pulumi.Output<string>;
+  /** vCPU → host CPU and NUMA node, memory per node, devices; undefined placement when the host is unknown. */
+  readonly placement: pulumi.Output<PlacementReport>;
+  /** The provider's domain UUID (refer to domains by UUID: the provider's id is a number). */
+  readonly uuid: pulumi.Output<string>;
+
+  constructor(name: string, args: PinnedVmArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("virtkit:index:PinnedVm", name, {}, opts);
+    const component = `PinnedVm "${name}"`;
+    const host = args.host;
+    const { input, pfNics } = specInput(name, args, component);
+    let spec = parseOrThrow(VmSpec, input, component);
+    host.claimName("domain", spec.name, component, "domainName");
+
+    let placement: Placement | undefined;
+    const warnings: string[] = [];
+    if (host.ledger) {
+      const result = host.ledger.place(demandOf(spec, args, component, pfNics));
+      const issues: ValidationIssue[] = result.errors.map((e) => ({ path: e.path, reason: e.reason }));
+      if (issues.length) throw new VirtkitValidationError(component, issues);
+      for (const w of result.warnings) warnings.push(`${w.path ? `${w.path}: ` : ""}${w.reason}`);
+      placement = result.placement!;
+      spec = withChosenVfs(spec, placement, pfNics);
+    } else if (spec.pinning === "auto") {
+      throw new VirtkitValidationError(component, [
+        { path: "pinning", reason: `"auto" needs the host's capabilities: give LibvirtHost "${host.hostName}" the output of \`virsh capabilities\`` },
+      ]);
+    }
+
+    const deviceNodes = placement ? guestNodesOfDevices(placement) : {};
+    spec = { ...spec, expanderBuses: expanderBuses(spec, args.expanderBuses, deviceNodes) };
+    const layout = placement ? layoutFromPlacement(spec, placement) : layoutFromSpec(spec);
+    const model = buildDomainModel(spec, layout, deviceNodes);
+    const xml = renderDomainXml(model);
+    warnings.push(...providerGaps(model));
+    for (const w of warnings) pulumi.log.warn(`${component}: ${w}`, this);
+
+    const volumes = (args.disks ?? []).filter((d): d is Qcow2Volume => d instanceof Qcow2Volume);
+    this.domain = new libvirt.Domain(name, renderDomainArgs(model) as unknown as libvirt.DomainArgs, {
+      parent: this,
+      provider: host.provider,
+      replaceOnChanges: DOMAIN_REPLACE_ON_CHANGES,
+      dependsOn: [...volumes, ...(args.nics ?? []).filter((n): n is SriovNic => n instanceof SriovNic)],
+    });
+    const report = placementReport(host.hostName, spec, placement);
+    recordPlannedVm({ component, host: host.hostName, domainName: spec.name, domainXml: xml, placement, warnings });
+    this.domainXml = pulumi.output(xml);
+    this.placement = pulumi.output(report);
+    this.uuid = this.domain.uuid;
+    this.registerOutputs({ domainXml: this.domainXml, placement: this.placement, uuid: this.uuid });
+  }
+}
+
+/** A NIC to take from a PF by placement: its index in `nics` and the SriovNic. */
+interface PfNic {
+  index: number;
+  nic: SriovNic;
+}
+
+/** Turns component references into plain spec input; PF NICs wait for placement to pick a VF. */
+function specInput(name: string, args: PinnedVmArgs, component: string): { input: VmSpecInput; pfNics: PfNic[] } {
+  const memory = args.memory instanceof HugepageMemory ? args.memory.spec : args.memory;
+  if (args.memory instanceof HugepageMemory) {
+    const taken = args.memory.attach(component);
+    if (taken) throw new VirtkitValidationError(component, [{ path: "memory", reason: `HugepageMemory ${taken}` }]);
+  }
+  const hugepageNodes = args.memory instanceof HugepageMemory ? args.memory.hostNodes : undefined;
+  const numa = args.numa ?? {};
+  const pfNics: PfNic[] = [];
+  const nics = (args.nics ?? []).map((n, index) => {
+    if (!(n instanceof SriovNic)) return n;
+    n.attach(component);
+    if (n.vfAddress) return { type: "vf" as const, address: formatPciAddress(n.vfAddress), mac: n.mac, vlan: n.vlan };
+    if (n.network) return { type: "vf-pool" as const, network: `sriov-${n.pf}`, mac: n.mac, vlan: n.vlan };
+    pfNics.push({ index, nic: n });
+    // stands in until placement picks the VF; replaced in withChosenVfs
+    return { type: "vf-pool" as const, network: `sriov-${n.pf}`, mac: n.mac, vlan: n.vlan };
+  });
+  const input: VmSpecInput = {
+    name: args.domainName ?? name,
+    vcpus: args.vcpus,
+    cpu: args.cpu,
+    pinning: args.pinning ?? (args.host.ledger ? "auto" : undefined),
+    iothreads: args.iothreads,
+    realtime: args.realtime,
+    memory,
+    numa: hugepageNodes && !(numa as { hostNodes?: unknown }).hostNodes ? { ...numa, hostNodes: hugepageNodes.join(",") } : numa,
+    disks: (args.disks ?? []).map((d) =>
+      d instanceof Qcow2Volume
+        ? { source: { pool: d.poolName, volume: d.volumeName }, encryption: d.secretUuid ? { secretUuid: d.secretUuid } : undefined }
+        : d,
+    ),
+    nics,
+    hostdevs: (args.hostdevs ?? []).map((h) => {
+      if (!(h instanceof PciPassthrough)) return h;
+      h.attach(component);
+      return { address: formatPciAddress(h.address), managed: h.managed };
+    }),
+    chipset: args.chipset,
+    firmware: args.firmware,
+    expanderBuses: Array.isArray(args.expanderBuses) ? args.expanderBuses : [],
+    domainType: args.domainType,
+    running: args.running,
+  };
+  return { input, pfNics };
+}
+
+function demandOf(spec: VmSpec, args: PinnedVmArgs, component: string, pfNics: PfNic[]): VmDemand {
+  const pinning = spec.pinning ?? "auto";
+  const hp = spec.memory.hugepages;
+  const pfIndex = new Map(pfNics.map((p) => [p.index, p.nic]));
+  const devices: DeviceDemand[] = [];
+  spec.nics.forEach((n, i) => {
+    const owner = args.nics?.[i] instanceof SriovNic ? (args.nics[i] as SriovNic).component : component;
+    const pfNic = pfIndex.get(i);
+    if (pfNic) devices.push({ kind: "vf", owner, path: `nics[${i}]`, pf: pfNic.pf });
+    else if (n.type === "vf") devices.push({ kind: "vf", owner, path: `nics[${i}]`, address: n.address });
+  });
+  spec.hostdevs.forEach((h, i) => {
+    const owner = args.hostdevs?.[i] instanceof PciPassthrough ? (args.hostdevs[i] as PciPassthrough).component : component;
+    devices.push({ kind: "pci", owner, path: `hostdevs[${i}]`, address: h.address });
+  });
+  return {
+    owner: component,
+    vcpus: spec.vcpus,
+    threadsPerCore: spec.cpu.topology?.threads ?? 1,
+    pinning: pinning === "auto" ? "auto" : { vcpus: pinning.vcpus, emulator: pinning.emulator, iothreads: pinning.iothreads },
+    iothreads: spec.iothreads,
+    emulator: args.emulator ?? "housekeeping",
+    numa: spec.numa.allowSpanning ? "spread" : "local",
+    guestCells: spec.numa.cells.length ? spec.numa.cells.map((c) => ({ vcpus: c.cpus, memoryBytes: c.memory })) : undefined,
+    memory: { bytes: spec.memory.size, pageSizeBytes: hp && PAGE_SIZES[hp.pageSize], hostNodes: spec.numa.hostNodes },
+    devices,
+    strictLocality: args.strictLocality,
+  };
+}
+
+/** Puts the VFs placement picked for PF NICs into the spec, as hostdev interfaces. */
+function withChosenVfs(spec: VmSpec, placement: Placement, pfNics: PfNic[]): VmSpec {
+  if (!pfNics.length) return spec;
+  const chosen = new Map(placement.devices.map((d) => [d.path, d.address]));
+  const nics = spec.nics.map((n, i) => {
+    const address = chosen.get(`nics[${i}]`);
+    if (!pfNics.some((p) => p.index === i) || !address || n.type !== "vf-pool") return n;
+    return { type: "vf" as const, address, mac: n.mac, vlan: n.vlan };
+  });
+  return { ...spec, nics };
+}
+
+/** Guest cell of each placed device: the cell that placement put on the device's host node. */
+function guestNodesOfDevices(placement: Placement): DeviceGuestNodes {
+  const cellOfHostNode = new Map<number, number>();
+  for (const g of placement.guestCells) if (!cellOfHostNode.has(g.hostNode)) cellOfHostNode.set(g.hostNode, g.cell);
+  const out: Record<string, number> = {};
+  for (const d of placement.devices) {
+    const cell = d.node === undefined ? undefined : cellOfHostNode.get(d.node);
+    if (cell !== undefined) out[d.path] = cell;
+  }
+  return out;
+}
+
+function expanderBuses(spec: VmSpec, wanted: PinnedVmArgs["expanderBuses"], deviceNodes: DeviceGuestNodes): ExpanderBus[] {
+  if (Array.isArray(wanted)) return spec.expanderBuses;
+  if (wanted === "none") return [];
+  const explicit = [...spec.nics.flatMap((n) => (n.type === "vf" && n.guestNode !== undefined ? [n.guestNode] : [])), ...spec.hostdevs.flatMap((h) => (h.guestNode !== undefined ? [h.guestNode] : []))];
+  const cells = [...new Set([...Object.values(deviceNodes), ...explicit])].sort((a, b) => a - b);
+  return spec.numa.cells.length ? cells.map((guestNode) => ({ guestNode })) : [];
+}

@@ -1,0 +1,100 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as libvirt from "@pulumi/libvirt";
+import { z } from "zod";
+import { VirtkitValidationError } from "../errors";
+import { Cpuset } from "../spec/common";
+import { parseOrThrow } from "../spec/validate";
+import { capacityReport, type HostCapacity } from "./capacity";
+import { HostModelError } from "./capabilities";
+import { HostLedger } from "./ledger";
+import type { HostModel } from "./model";
+import { buildHostModel } from "./nodedev";
+
+export const LibvirtHostArgsSchema = z.object({
+  /** libvirt connection URI: `qemu:///system`, `qemu+ssh://root@hv1/system`, `test:///default`. */
+  uri: z.string().regex(/^[a-z][a-z0-9+.-]*:\/\/[^\s]*$/, { message: 'expected a libvirt URI like "qemu+ssh://root@hv1/system"' }),
+  /** `virsh capabilities` XML of the host; enables host checks and `pinning: "auto"`. */
+  capabilities: z.string().optional(),
+  /** `virsh nodedev-dumpxml` documents of the host's PCI devices (SR-IOV PFs and VFs, GPUs). */
+  devices: z.array(z.string()).default([]),
+  /** Host CPUs kept for the host and VMs' housekeeping threads (cpuset), never given to vCPUs. */
+  reservedCpus: Cpuset.optional(),
+});
+
+export interface LibvirtHostArgs {
+  /** libvirt connection URI, e.g. `qemu+ssh://root@hv1/system`. Each host gets its own provider for it. */
+  uri: string;
+  /** Output of `virsh capabilities` on the host. Without it virtkit cannot check placement against the host. */
+  capabilities?: string;
+  /** Outputs of `virsh nodedev-dumpxml` for the host's PCI devices and their net children. */
+  devices?: string[];
+  /** Host CPUs reserved for the host itself (libvirt cpuset syntax, e.g. `"0-1,32-33"`). Default none. */
+  reservedCpus?: string;
+  /** Use this provider instead of creating one for `uri`. */
+  provider?: pulumi.ProviderResource;
+}
+
+/**
+ * One libvirt host: a provider instance for its URI, what virtkit knows of its hardware,
+ * and the ledger of what the components on it have claimed (CPUs, hugepages, VFs).
+ */
+export class LibvirtHost extends pulumi.ComponentResource {
+  readonly uri: string;
+  /** The component's name, used in messages and child names. */
+  readonly hostName: string;
+  readonly provider: pulumi.ProviderResource;
+  /** The host model, when `capabilities` was given. */
+  readonly model: HostModel | undefined;
+  /** Claims of the VMs placed on this host so far, in declaration order. */
+  readonly ledger: HostLedger | undefined;
+  /** CPUs, hugepages and VFs used and free per NUMA node, once every VM of the program is declared. */
+  readonly capacity: pulumi.Output<HostCapacity | undefined>;
+
+  private readonly names = new Map<string, string>();
+  private readonly vfPools = new Map<string, libvirt.Network>();
+
+  constructor(name: string, args: LibvirtHostArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("virtkit:index:LibvirtHost", name, {}, opts);
+    this.hostName = name;
+    const component = `LibvirtHost "${name}"`;
+    const spec = parseOrThrow(LibvirtHostArgsSchema, args, component);
+    this.uri = spec.uri;
+    if (spec.capabilities) {
+      try {
+        this.model = buildHostModel(spec.capabilities, spec.devices);
+        this.ledger = new HostLedger(name, this.model, { reservedCpus: spec.reservedCpus });
+      } catch (e) {
+        if (!(e instanceof HostModelError)) throw e;
+        const path = /^reservedCpus/.test(e.message) ? "reservedCpus" : spec.devices.length ? "devices" : "capabilities";
+        throw new VirtkitValidationError(component, [{ path, reason: e.message.replace(/^reservedCpus: /, "") }]);
+      }
+    } else if (spec.reservedCpus || spec.devices.length) {
+      throw new VirtkitValidationError(component, [{ path: "capabilities", reason: "reservedCpus and devices need the host's capabilities XML (virsh capabilities)" }]);
+    }
+    this.provider = args.provider ?? new libvirt.Provider(`${name}-provider`, { uri: spec.uri }, { parent: this });
+    // Read lazily: VMs declared after the host add to the ledger until the program ends.
+    this.capacity = pulumi.output(Promise.resolve(0)).apply(() => (this.ledger ? capacityReport(this.ledger) : undefined));
+    this.registerOutputs({ uri: this.uri, capacity: this.capacity });
+  }
+
+  /**
+   * Reserves a libvirt object name on this host. The engine refuses duplicate URNs, mocks
+   * do not, and libvirt would overwrite: so duplicates fail here, naming both components.
+   */
+  claimName(kind: "domain" | "volume" | "network", objectName: string, component: string, path: string): void {
+    const key = `${kind}:${objectName}`;
+    const holder = this.names.get(key);
+    if (holder) throw new VirtkitValidationError(component, [{ path, reason: `${kind} "${objectName}" on host ${this.hostName} is already declared by ${holder}` }]);
+    this.names.set(key, component);
+  }
+
+  /** The libvirt hostdev network that hands out VFs of `pf`, created once per PF. */
+  vfPoolNetwork(pf: string, create: () => libvirt.Network): libvirt.Network {
+    let net = this.vfPools.get(pf);
+    if (!net) {
+      net = create();
+      this.vfPools.set(pf, net);
+    }
+    return net;
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * virtkit: typed KVM/QEMU VM topologies as code, Pulumi components over the libvirt provider.
+ */
+export { VirtkitValidationError, type ValidationIssue } from "./errors";
+export { LibvirtHost, type LibvirtHostArgs } from "./host/LibvirtHost";
+export { HugepageMemory, type HugepageMemoryArgs } from "./compute/HugepageMemory";
+export { PinnedVm, DOMAIN_REPLACE_ON_CHANGES, type PinnedVmArgs } from "./compute/PinnedVm";
+export type { PlacementReport } from "./compute/placementReport";
+export { plannedVms, type PlannedVm } from "./compute/registry";
+export { Qcow2Volume, type Qcow2VolumeArgs } from "./storage/Qcow2Volume";
+export { SriovNic, type SriovNicArgs } from "./network/SriovNic";
+export { PciPassthrough, type PciPassthroughArgs } from "./network/PciPassthrough";
+export * as host from "./host";
+export * as render from "./render";
+export * as spec from "./spec";

@@ -1,0 +1,47 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { VirtkitValidationError } from "../errors";
+import { PciAddressText } from "../spec/common";
+import type { PciAddress } from "../spec/pci";
+import { parseOrThrow } from "../spec/validate";
+import type { LibvirtHost } from "../host/LibvirtHost";
+
+export const PciPassthroughArgsSchema = z.object({ address: PciAddressText, managed: z.boolean().default(true) });
+
+export interface PciPassthroughArgs {
+  host: LibvirtHost;
+  /** Host PCI address of the device, e.g. `0000:d8:00.0`. */
+  address: string;
+  /** Let libvirt detach the device from its host driver and bind vfio-pci. Default true. */
+  managed?: boolean;
+}
+
+/** A whole PCI device (GPU, NIC PF, NVMe) passed through to one VM. */
+export class PciPassthrough extends pulumi.ComponentResource {
+  readonly host: LibvirtHost;
+  readonly component: string;
+  readonly address: PciAddress;
+  readonly managed: boolean;
+  private user: string | undefined;
+
+  constructor(name: string, args: PciPassthroughArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("virtkit:index:PciPassthrough", name, {}, opts);
+    this.component = `PciPassthrough "${name}"`;
+    const a = parseOrThrow(PciPassthroughArgsSchema, { ...args, host: undefined }, this.component);
+    this.host = args.host;
+    this.address = a.address;
+    this.managed = a.managed;
+    const known = args.host.model?.pciDevices;
+    if (known?.length && !known.some((d) => d.address.domain === a.address.domain && d.address.bus === a.address.bus && d.address.slot === a.address.slot && d.address.function === a.address.function)) {
+      throw new VirtkitValidationError(this.component, [{ path: "address", reason: `host ${args.host.hostName} has no PCI device ${args.address} among its known devices` }]);
+    }
+    this.registerOutputs({});
+  }
+
+  attach(vm: string): void {
+    if (this.user && this.user !== vm) {
+      throw new VirtkitValidationError(vm, [{ path: "hostdevs", reason: `${this.component} is already attached to ${this.user}` }]);
+    }
+    this.user = vm;
+  }
+}

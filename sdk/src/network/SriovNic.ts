@@ -1,0 +1,86 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as libvirt from "@pulumi/libvirt";
+import { z } from "zod";
+import { VirtkitValidationError } from "../errors";
+import { int, MacAddress, PciAddressText } from "../spec/common";
+import type { PciAddress } from "../spec/pci";
+import { parseOrThrow } from "../spec/validate";
+import { renderNetworkArgs } from "../render/volumeArgs";
+import type { LibvirtHost } from "../host/LibvirtHost";
+
+const IFNAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}$/;
+
+export const SriovNicArgsSchema = z
+  .object({
+    pf: z.string().regex(IFNAME, { message: 'expected the PF\'s interface name, e.g. "enp59s0f0"' }).optional(),
+    vf: z.object({ address: PciAddressText }).optional(),
+    vlan: int(0, 4095, "VLAN tag").optional(),
+    mac: MacAddress.optional(),
+    trust: z.boolean().default(false),
+  })
+  .superRefine((a, ctx) => {
+    if (!a.pf && !a.vf) ctx.addIssue({ code: "custom", path: ["pf"], message: "give the PF to take a VF from (pf) or a VF address (vf.address)" });
+  });
+
+export interface SriovNicArgs {
+  host: LibvirtHost;
+  /** Physical function's interface name (`enp59s0f0`): a VF of it is handed to the guest. */
+  pf?: string;
+  /** A specific VF by PCI address, e.g. `{ address: "0000:3b:02.1" }`. */
+  vf?: { address: string };
+  /** 802.1Q VLAN tag set on the VF by the host. */
+  vlan?: number;
+  /** Guest MAC address set on the VF. */
+  mac?: string;
+  /** Trust the guest's MAC changes and promiscuous mode on the VF (`trustGuestRxFilters`). Default false. */
+  trust?: boolean;
+}
+
+/**
+ * An SR-IOV virtual function for one VM. Given a VF address, the guest gets that VF as an
+ * `<interface type='hostdev'>`. Given a PF: when the host's devices are known, the VM's
+ * placement picks a free VF of the PF on the VM's node; otherwise the guest takes one from a
+ * libvirt hostdev network built on the PF (`forward mode='hostdev'`), created once per PF.
+ */
+export class SriovNic extends pulumi.ComponentResource {
+  readonly host: LibvirtHost;
+  readonly component: string;
+  readonly pf: string | undefined;
+  readonly vfAddress: PciAddress | undefined;
+  readonly vlan: number | undefined;
+  readonly mac: string | undefined;
+  /** The hostdev network this NIC draws from, when the host's devices are unknown. */
+  readonly network: libvirt.Network | undefined;
+  private user: string | undefined;
+
+  constructor(name: string, args: SriovNicArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("virtkit:index:SriovNic", name, {}, opts);
+    this.component = `SriovNic "${name}"`;
+    const a = parseOrThrow(SriovNicArgsSchema, { ...args, host: undefined }, this.component);
+    this.host = args.host;
+    this.pf = a.pf;
+    this.vfAddress = a.vf?.address;
+    this.vlan = a.vlan;
+    this.mac = a.mac;
+    if (a.pf && !a.vf && !args.host.model?.pciDevices.length) {
+      const netName = `sriov-${a.pf}`;
+      this.network = args.host.vfPoolNetwork(a.pf, () => {
+        args.host.claimName("network", netName, this.component, "pf");
+        return new libvirt.Network(
+          `${args.host.hostName}-${netName}`,
+          renderNetworkArgs({ forward: "hostdev", name: netName, pf: a.pf! }) as unknown as libvirt.NetworkArgs,
+          { parent: args.host, provider: args.host.provider },
+        );
+      });
+    }
+    this.registerOutputs({});
+  }
+
+  /** A VF belongs to one VM: a second VM using the same NIC is an error naming both. */
+  attach(vm: string): void {
+    if (this.user && this.user !== vm) {
+      throw new VirtkitValidationError(vm, [{ path: "nics", reason: `${this.component} is already attached to ${this.user}` }]);
+    }
+    this.user = vm;
+  }
+}

@@ -1,0 +1,123 @@
+import type { PciAddress } from "../spec/pci";
+import type { DomainModel, InterfaceModel } from "./domainModel";
+
+/**
+ * The provider view of a DomainModel: arguments of `libvirt.Domain` (provider
+ * dmacvicar/libvirt v0.9.7, Pulumi names: camelCase, list attributes pluralised).
+ * tests/provider proves every path used here exists in the provider's schema.
+ */
+export type DomainArgs = Record<string, unknown>;
+
+/**
+ * What the domain XML says but provider v0.9.7 cannot carry: its schema has no
+ * attributes under `devices.controllers[].pci.target` (busNr, NUMA node) nor under any
+ * device `address`. Reported to users instead of silently dropped.
+ */
+export function providerGaps(d: DomainModel): string[] {
+  const gaps: string[] = [];
+  const expanders = d.controllers.filter((c) => c.kind === "expander");
+  if (expanders.length) {
+    gaps.push(
+      `expander buses: provider v0.9.7 cannot set their target (busNr, NUMA node ${expanders.map((e) => (e.kind === "expander" ? e.node : "")).join(", ")}); ` +
+        "the buses are created without NUMA affinity",
+    );
+  }
+  const placed = d.interfaces.filter((n) => n.kind === "hostdev" && n.guestAddress).length + d.hostdevs.filter((h) => h.guestAddress).length;
+  if (placed) gaps.push(`guest PCI addresses: provider v0.9.7 cannot place ${placed} passthrough device(s) behind their node's expander bus`);
+  return gaps;
+}
+
+const hostAddress = (a: PciAddress) => ({ domain: a.domain, bus: a.bus, slot: a.slot, function: a.function });
+
+export function renderDomainArgs(d: DomainModel): DomainArgs {
+  return compact({
+    name: d.name,
+    type: d.type,
+    memory: d.memoryKiB,
+    memoryUnit: "KiB",
+    vcpu: d.vcpus,
+    vcpuPlacement: "static",
+    ioThreads: d.iothreads > 0 ? d.iothreads : undefined,
+    running: d.running,
+    cpu: {
+      mode: d.cpu.mode,
+      model: d.cpu.model,
+      match: d.cpu.mode === "custom" ? "exact" : undefined,
+      modelFallback: d.cpu.model !== undefined ? "forbid" : undefined,
+      check: d.cpu.check,
+      topology: d.cpu.topology && { ...d.cpu.topology },
+      features: d.cpu.features.length ? d.cpu.features.map((f) => ({ name: f.name, policy: f.policy })) : undefined,
+      // cell ids are read-only in the provider: cells are numbered by their order
+      numa: d.cpu.cells.length
+        ? { cells: d.cpu.cells.map((c) => ({ cpus: c.cpus, memory: c.memoryKiB, unit: "KiB", memAccess: c.memAccess })) }
+        : undefined,
+    },
+    memoryBacking: d.memoryBacking && {
+      memoryHugePages: d.memoryBacking.hugepages && {
+        hugepages: [{ size: d.memoryBacking.hugepages.sizeKiB, unit: "KiB", nodeset: d.memoryBacking.hugepages.nodeset }],
+      },
+      memoryLocked: d.memoryBacking.locked || undefined,
+      memoryNosharepages: d.memoryBacking.nosharepages || undefined,
+      memoryAccess: d.memoryBacking.access && { mode: d.memoryBacking.access },
+      memorySource: d.memoryBacking.source && { type: d.memoryBacking.source },
+    },
+    cpuTune: d.cputune && {
+      vcpuPins: d.cputune.vcpupins.length ? d.cputune.vcpupins.map((p) => ({ vcpu: p.vcpu, cpuSet: p.cpuset })) : undefined,
+      emulatorPin: d.cputune.emulatorpin && { cpuSet: d.cputune.emulatorpin },
+      ioThreadPins: d.cputune.iothreadpins.length ? d.cputune.iothreadpins.map((p) => ({ ioThread: p.iothread, cpuSet: p.cpuset })) : undefined,
+      vcpuScheds: d.cputune.vcpusched && [{ ...d.cputune.vcpusched }],
+    },
+    numaTune: d.numatune && {
+      memory: d.numatune.memory && { ...d.numatune.memory },
+      memNodes: d.numatune.memnodes.length ? d.numatune.memnodes.map((m) => ({ cellId: m.cellid, mode: m.mode, nodeset: m.nodeset })) : undefined,
+    },
+    os: { type: "hvm", typeArch: "x86_64", typeMachine: d.os.machine, firmware: d.os.firmware, bootDevices: [{ dev: "hd" }] },
+    features: { acpi: true, apic: {} },
+    devices: {
+      disks: d.disks.map((disk) => ({
+        device: "disk",
+        source: "pool" in disk.source ? { volume: { pool: disk.source.pool, volume: disk.source.volume } } : { file: { file: disk.source.file } },
+        driver: { name: "qemu", type: disk.format, ioThread: disk.iothread },
+        target: { dev: disk.target, bus: disk.bus },
+        readOnly: disk.readonly || undefined,
+        encryption: disk.encryptionSecretUuid && { format: "luks", secrets: [{ type: "passphrase", uuid: disk.encryptionSecretUuid }] },
+      })),
+      interfaces: d.interfaces.map(interfaceArgs),
+      hostdevs: d.hostdevs.map((h) => ({ managed: h.managed, subsysPci: { source: { address: hostAddress(h.source) } } })),
+      controllers: d.controllers.map((c) =>
+        c.kind === "expander"
+          ? { type: "pci", index: c.index, model: c.model, pci: { model: { name: c.model === "pcie-expander-bus" ? "pxb-pcie" : "pxb" } } }
+          : { type: "pci", index: c.index, model: "pcie-root-port" },
+      ),
+    },
+  }) as DomainArgs;
+}
+
+function interfaceArgs(n: InterfaceModel): Record<string, unknown> {
+  const mac = n.mac ? { address: n.mac } : undefined;
+  switch (n.kind) {
+    case "network":
+      return { mac, source: { network: { network: n.network } }, model: n.model && { type: n.model }, vlan: n.vlan !== undefined ? { tags: [{ id: n.vlan }] } : undefined };
+    case "bridge":
+      return { mac, source: { bridge: { bridge: n.bridge } }, model: { type: n.model } };
+    case "hostdev":
+      return { mac, managed: true, source: { hostdev: { pci: { address: hostAddress(n.source) } } }, vlan: n.vlan !== undefined ? { tags: [{ id: n.vlan }] } : undefined };
+  }
+}
+
+/** Drops undefined values and empty containers, so args hold only what was decided. */
+export function compact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(compact);
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const c = compact(v);
+      if (c === undefined) continue;
+      if (Array.isArray(c) && c.length === 0) continue;
+      if (c && typeof c === "object" && !Array.isArray(c) && Object.keys(c).length === 0 && k !== "apic") continue;
+      out[k] = c;
+    }
+    return out;
+  }
+  return value;
+}

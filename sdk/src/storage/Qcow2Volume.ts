@@ -1,0 +1,112 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as libvirt from "@pulumi/libvirt";
+import { z } from "zod";
+import { LibvirtName, Size } from "../spec/common";
+import { VolumeSpec } from "../spec/storage";
+import { parseOrThrow } from "../spec/validate";
+import { renderVolumeArgs } from "../render/volumeArgs";
+import { renderVolumeXml } from "../render/storageXml";
+import type { LibvirtHost } from "../host/LibvirtHost";
+
+export const Qcow2VolumeArgsSchema = z.object({
+  pool: LibvirtName,
+  size: Size,
+  name: LibvirtName.optional(),
+  baseImage: z
+    .union([z.object({ url: z.string().regex(/^(https?:\/\/|file:\/\/|\/)\S+$/, { message: "expected an http(s) URL, file:// URL or absolute path" }) }), z.object({ volume: z.any() })], {
+      error: "expected { url } or { volume }",
+    })
+    .optional(),
+  encryption: z.object({ secretUuid: z.uuid({ message: "expected the UUID of a libvirt secret of usage type volume" }), passphrase: z.any() }).optional(),
+  allowReplace: z.boolean().default(false),
+});
+
+export interface Qcow2VolumeArgs {
+  host: LibvirtHost;
+  /** Storage pool on the host, e.g. `default`. */
+  pool: string;
+  /** Virtual size: bytes or an IEC string ("40GiB"). The provider cannot resize a volume in place (see `allowReplace`). */
+  size: number | string;
+  /** libvirt volume name; default `<component name>.qcow2`. */
+  name?: string;
+  /** Copy-on-write base: an image downloaded into the pool, or another volume. */
+  baseImage?: { url: string } | { volume: Qcow2Volume };
+  /**
+   * LUKS encryption. The passphrase stays a Pulumi secret; it must also be the value of the
+   * libvirt secret `secretUuid` on the host (provider v0.9.7 has no secret resource).
+   */
+  encryption?: { secretUuid: string; passphrase: pulumi.Input<string> };
+  /**
+   * Allow changes that replace the volume (size, base image, format), destroying its data.
+   * Default false: such a change is refused by the engine (the volume is protected).
+   */
+  allowReplace?: boolean;
+}
+
+/**
+ * A qcow2 volume in a pool of a host, optionally a copy-on-write overlay over a base
+ * image, optionally LUKS-encrypted. Data volumes outlive the VMs that use them: they
+ * are not children of a VM, so no VM change can replace or delete them.
+ */
+export class Qcow2Volume extends pulumi.ComponentResource {
+  readonly volume: libvirt.Volume;
+  /** The base image volume, when created from a URL. */
+  readonly base: libvirt.Volume | undefined;
+  readonly poolName: string;
+  readonly volumeName: string;
+  readonly sizeBytes: number;
+  readonly secretUuid: string | undefined;
+  /** Path of the volume file on the host. */
+  readonly path: pulumi.Output<string>;
+  /** The LUKS passphrase, a Pulumi secret. */
+  readonly passphrase: pulumi.Output<string> | undefined;
+  /** `virsh vol-create` XML equivalent of what is registered. */
+  readonly volumeXml: pulumi.Output<string>;
+
+  constructor(name: string, args: Qcow2VolumeArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    // Never pass args to super: they may hold the passphrase, and inputs are stored in the state.
+    super("virtkit:index:Qcow2Volume", name, {}, opts);
+    const component = `Qcow2Volume "${name}"`;
+    const a = parseOrThrow(Qcow2VolumeArgsSchema, { ...args, host: undefined }, component);
+    this.poolName = a.pool;
+    this.volumeName = a.name ?? `${name}.qcow2`;
+    this.sizeBytes = a.size;
+    this.secretUuid = a.encryption?.secretUuid;
+    args.host.claimName("volume", `${a.pool}/${this.volumeName}`, component, "name");
+
+    const childOpts = { parent: this, provider: args.host.provider };
+    // Replacing a data volume loses its data: refused unless asked for.
+    const dataOpts: pulumi.CustomResourceOptions = {
+      ...childOpts,
+      protect: !a.allowReplace,
+      replaceOnChanges: ["capacity", "backingStore", "target", "pool", "name"],
+    };
+
+    let backingPath: pulumi.Input<string> | undefined;
+    if (args.baseImage && "url" in args.baseImage) {
+      this.base = new libvirt.Volume(
+        `${name}-base`,
+        { name: `${this.volumeName.replace(/\.qcow2$/, "")}-base.qcow2`, pool: a.pool, target: { format: { type: "qcow2" } }, create: { content: { url: args.baseImage.url } } },
+        childOpts,
+      );
+      backingPath = this.base.path;
+    } else if (args.baseImage && "volume" in args.baseImage) {
+      backingPath = args.baseImage.volume.path;
+    }
+
+    const spec = parseOrThrow(VolumeSpec, {
+      name: this.volumeName,
+      pool: a.pool,
+      capacity: a.size,
+      format: "qcow2",
+      encryption: a.encryption && { secretUuid: a.encryption.secretUuid },
+    }, component);
+    // The backing path is an Output (the base's path once created), so it joins the args here.
+    const volumeArgs = { ...renderVolumeArgs(spec), ...(backingPath ? { backingStore: { path: backingPath, format: { type: "qcow2" } } } : {}) };
+    this.volume = new libvirt.Volume(name, volumeArgs as unknown as libvirt.VolumeArgs, dataOpts);
+    this.path = this.volume.path;
+    this.volumeXml = pulumi.output(backingPath ?? "").apply((p) => renderVolumeXml({ ...spec, backingStore: p ? { path: p, format: "qcow2" } : undefined }));
+    this.passphrase = a.encryption ? pulumi.secret(args.encryption!.passphrase) : undefined;
+    this.registerOutputs({ path: this.path, volumeXml: this.volumeXml, passphrase: this.passphrase });
+  }
+}
