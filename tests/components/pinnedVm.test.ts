@@ -1,0 +1,179 @@
+import * as pulumi from "@pulumi/pulumi";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { installMocks, isSecret, settle, valueOf, type Registered } from "../support/mocks";
+
+// Loaded after the mocks are installed.
+let virtkit: typeof import("../../sdk/src/index");
+let resources: Registered[];
+
+const fixtures = join(__dirname, "../fixtures/hosts/two-socket");
+const capabilities = readFileSync(join(fixtures, "capabilities.xml"), "utf8");
+const devices = readdirSync(join(fixtures, "nodedev")).map((f) => readFileSync(join(fixtures, "nodedev", f), "utf8"));
+
+beforeAll(async () => {
+  ({ resources } = await installMocks());
+  virtkit = await import("../../sdk/src/index");
+});
+beforeEach(() => resources.splice(0));
+
+const domains = () => resources.filter((r) => r.type === "libvirt:index/domain:Domain");
+let seq = 0;
+const uniq = (base: string) => `${base}${++seq}`;
+
+describe("PinnedVm on a host without capabilities", () => {
+  it("registers one Domain with the explicit pins, hugepages, NUMA binding and topology", async () => {
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const vmName = uniq("db");
+    const vm = new virtkit.PinnedVm(vmName, {
+      host,
+      vcpus: 4,
+      cpu: { mode: "host-passthrough", topology: { sockets: 1, cores: 2, threads: 2 } },
+      pinning: { vcpus: ["4", "36", "5", "37"], emulator: "0-1" },
+      memory: new virtkit.HugepageMemory(uniq("mem"), { size: "8GiB", pageSize: "1GiB", hostNodes: "0", locked: true }),
+    });
+    await valueOf(vm.domainXml);
+    await settle();
+    const d = domains().find((r) => r.name === vmName)!;
+    expect(d.inputs.cpuTune.vcpuPins).toEqual([
+      { vcpu: 0, cpuSet: "4" },
+      { vcpu: 1, cpuSet: "36" },
+      { vcpu: 2, cpuSet: "5" },
+      { vcpu: 3, cpuSet: "37" },
+    ]);
+    expect(d.inputs.cpuTune.emulatorPin).toEqual({ cpuSet: "0-1" });
+    expect(d.inputs.memoryBacking).toEqual({ memoryHugePages: { hugepages: [{ size: 1048576, unit: "KiB" }] }, memoryLocked: true });
+    expect(d.inputs.numaTune).toEqual({ memory: { mode: "strict", nodeset: "0" } });
+    expect(d.inputs.cpu.topology).toEqual({ sockets: 1, dies: 1, cores: 2, threads: 2 });
+    expect(d.inputs.memory).toBe(8 * 1024 * 1024);
+    expect(d.inputs.os.typeMachine).toBe("q35");
+  });
+
+  it("refuses pinning \"auto\" without the host's capabilities, before registering anything", () => {
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    expect(() => new virtkit.PinnedVm(uniq("x"), { host, vcpus: 2, pinning: "auto", memory: { size: "1GiB" } })).toThrow(/pinning: "auto" needs the host's capabilities/);
+    expect(domains()).toHaveLength(0);
+  });
+
+  it("throws a VirtkitValidationError for an invalid topology and registers no Domain", () => {
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    let error: unknown;
+    try {
+      new virtkit.PinnedVm("bad", { host, vcpus: 4, cpu: { topology: { sockets: 1, cores: 3, threads: 1 } }, memory: { size: "4GiB" } });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(virtkit.VirtkitValidationError);
+    expect((error as Error).message).toBe('PinnedVm "bad": cpu.topology: sockets × dies × cores × threads = 1×1×3×1 = 3, but vcpus is 4');
+    expect(domains()).toHaveLength(0);
+  });
+
+  it("refuses two VMs with the same domain name on one host", () => {
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    new virtkit.PinnedVm(uniq("a"), { host, vcpus: 1, memory: { size: "1GiB" }, domainName: "web" });
+    expect(() => new virtkit.PinnedVm(uniq("b"), { host, vcpus: 1, memory: { size: "1GiB" }, domainName: "web" })).toThrow(/domain "web" on host .* is already declared by PinnedVm "a\d+"/);
+  });
+
+  it("marks the properties that replace the domain", async () => {
+    const captured: pulumi.ResourceOptions[] = [];
+    const capture: pulumi.ResourceTransformation = (args) => {
+      if (args.type === "libvirt:index/domain:Domain") captured.push(args.opts);
+      return undefined;
+    };
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    new virtkit.PinnedVm(uniq("r"), { host, vcpus: 1, memory: { size: "1GiB" } }, { transformations: [capture] });
+    expect(captured.at(-1)?.replaceOnChanges).toEqual(["name", "type", "os.typeMachine", "os.firmware"]);
+  });
+});
+
+describe("PinnedVm on a known host", () => {
+  const host2s = () => new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu+ssh://root@hv1/system", capabilities, devices, reservedCpus: "0-1,32-33" });
+
+  it("places vCPUs, hugepages and the PF's VF on the PF's NUMA node", async () => {
+    const host = host2s();
+    const nic = new virtkit.SriovNic(uniq("fast"), { host, pf: "enp175s0f0", vlan: 100, mac: "52:54:00:00:10:01" });
+    const vmName = uniq("nfv");
+    const vm = new virtkit.PinnedVm(vmName, {
+      host,
+      vcpus: 4,
+      cpu: { topology: { sockets: 1, cores: 2, threads: 2 } },
+      memory: new virtkit.HugepageMemory(uniq("m"), { size: "4GiB", pageSize: "1GiB" }),
+      nics: [nic],
+    });
+    const placement = await valueOf(vm.placement);
+    expect(new Set(placement.vcpus.map((v) => v.node))).toEqual(new Set([1]));
+    expect(placement.memory).toEqual([{ node: 1, size: "4GiB", pageSize: "1GiB", pages: 4 }]);
+    expect(placement.devices).toHaveLength(1);
+    expect(placement.devices[0].node).toBe(1);
+    await settle();
+    const d = domains().find((r) => r.name === vmName)!;
+    const iface = d.inputs.devices.interfaces[0];
+    expect(iface.source.hostdev.pci.address.bus).toBe(0xaf);
+    expect(iface.vlan).toEqual({ tags: [{ id: 100 }] });
+    expect(d.inputs.numaTune.memory.nodeset).toBe("1");
+  });
+
+  it("names both VMs when explicit pins collide", () => {
+    const host = host2s();
+    new virtkit.PinnedVm("cache", { host, vcpus: 2, pinning: { vcpus: ["17", "18"] }, memory: { size: "1GiB" } });
+    expect(() => new virtkit.PinnedVm("db", { host, vcpus: 2, pinning: { vcpus: ["16", "17"] }, memory: { size: "1GiB" } })).toThrow(/pinning.vcpus\[1\]: .*17.*PinnedVm "cache"/);
+  });
+
+  it("refuses a PCI device the host does not have", () => {
+    const host = host2s();
+    expect(() => new virtkit.PciPassthrough(uniq("gpu"), { host, address: "0000:01:00.0" })).toThrow(/address: host .* has no PCI device 0000:01:00.0/);
+  });
+
+  it("refuses one SriovNic in two VMs, naming both", () => {
+    const host = host2s();
+    const nic = new virtkit.SriovNic(uniq("n"), { host, vf: { address: "0000:3b:02.3" } });
+    new virtkit.PinnedVm("first", { host, vcpus: 1, memory: { size: "1GiB" }, nics: [nic] });
+    expect(() => new virtkit.PinnedVm("second", { host, vcpus: 1, memory: { size: "1GiB" }, nics: [nic] })).toThrow(/SriovNic "n\d+" is already attached to PinnedVm "first"/);
+  });
+});
+
+describe("Qcow2Volume", () => {
+  it("creates a base from a URL and a protected copy-on-write overlay on it", async () => {
+    const captured: Record<string, pulumi.ResourceOptions> = {};
+    const capture: pulumi.ResourceTransformation = (args) => {
+      if (args.type === "libvirt:index/volume:Volume") captured[args.name] = args.opts;
+      return undefined;
+    };
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const name = uniq("root");
+    const vol = new virtkit.Qcow2Volume(name, { host, pool: "default", size: "40GiB", baseImage: { url: "https://images.example/debian-12.qcow2" } }, { transformations: [capture] });
+    expect(await valueOf(vol.volumeXml)).toContain(`<path>/var/lib/libvirt/images/${name}-base.qcow2</path>`);
+    await settle();
+    const volumes = resources.filter((r) => r.type === "libvirt:index/volume:Volume");
+    const base = volumes.find((r) => r.name === `${name}-base`)!;
+    const overlay = volumes.find((r) => r.name === name)!;
+    expect(base.inputs.create).toEqual({ content: { url: "https://images.example/debian-12.qcow2" } });
+    expect(overlay.inputs).toMatchObject({ name: `${name}.qcow2`, pool: "default", capacity: 40 * 1024 ** 3, target: { format: { type: "qcow2" } } });
+    expect(overlay.inputs.backingStore).toEqual({ path: `/var/lib/libvirt/images/${name}-base.qcow2`, format: { type: "qcow2" } });
+    expect(captured[name].protect).toBe(true);
+    expect(captured[name].replaceOnChanges).toContain("capacity");
+  });
+
+  it("keeps the LUKS passphrase secret and out of the component's inputs", async () => {
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const vol = new virtkit.Qcow2Volume(uniq("enc"), {
+      host,
+      pool: "default",
+      size: "10GiB",
+      encryption: { secretUuid: "6dd3e4a5-1d76-44ce-961f-f119f5aad935", passphrase: "hunter2" },
+    });
+    expect(await isSecret(vol.passphrase!)).toBe(true);
+    await settle();
+    const all = JSON.stringify(resources.map((r) => r.inputs));
+    expect(all).not.toContain("hunter2");
+    const vm = new virtkit.PinnedVm(uniq("e"), { host, vcpus: 1, memory: { size: "1GiB" }, disks: [vol] });
+    await valueOf(vm.domainXml);
+    await settle();
+    expect(domains().at(-1)!.inputs.devices.disks[0].encryption).toEqual({ format: "luks", secrets: [{ type: "passphrase", uuid: "6dd3e4a5-1d76-44ce-961f-f119f5aad935" }] });
+  });
+
+  it("refuses a size that is not a size, naming the field", () => {
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    expect(() => new virtkit.Qcow2Volume("v", { host, pool: "default", size: "40G" })).toThrow(/Qcow2Volume "v": size: "40G" is not a size/);
+  });
+});

@@ -1,0 +1,47 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** A provider resource the program registered under the mock engine. */
+export interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+  options?: pulumi.ResourceOptions;
+}
+
+/**
+ * Installs Pulumi's mock engine and records every registered resource (with its options,
+ * captured by a stack transformation since mocks do not see options). Await before
+ * importing or constructing the program.
+ */
+export async function installMocks(): Promise<{ resources: Registered[]; reset: () => void }> {
+  const resources: Registered[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        const state: Record<string, unknown> = { ...args.inputs };
+        if (args.type === "libvirt:index/volume:Volume") state.path = `/var/lib/libvirt/images/${String(args.inputs.name)}`;
+        if (args.type === "libvirt:index/domain:Domain") state.uuid = `uuid-${args.name}`;
+        return { id: `${args.name}-id`, state };
+      },
+      call: (args) => args.inputs,
+    },
+    "virtkit",
+    "test",
+    false,
+  );
+  return { resources, reset: () => resources.splice(0) };
+}
+
+/** Resolves an Output in a test (an un-awaited apply could never fail the test). */
+export function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => o.apply((v) => resolve(v)));
+}
+
+/** Whether an Output is marked secret. */
+export function isSecret(o: pulumi.Output<unknown>): Promise<boolean> {
+  return (o as unknown as { isSecret: Promise<boolean> }).isSecret;
+}
+
+/** Lets registrations that wait on outputs settle. */
+export const settle = () => new Promise((r) => setTimeout(r, 50));
