@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { installMocks, isSecret, settle, valueOf, type Registered } from "../support/mocks";
+import { installMocks, isSecret, registration, settle, valueOf, type Registered } from "../support/mocks";
 
 // Loaded after the mocks are installed.
 let virtkit: typeof import("../../sdk/src/index");
@@ -15,7 +15,6 @@ beforeAll(async () => {
   ({ resources } = await installMocks());
   virtkit = await import("../../sdk/src/index");
 });
-beforeEach(() => resources.splice(0));
 
 const domains = () => resources.filter((r) => r.type === "libvirt:index/domain:Domain");
 let seq = 0;
@@ -33,8 +32,7 @@ describe("PinnedVm on a host without capabilities", () => {
       memory: new virtkit.HugepageMemory(uniq("mem"), { size: "8GiB", pageSize: "1GiB", hostNodes: "0", locked: true }),
     });
     await valueOf(vm.domainXml);
-    await settle();
-    const d = domains().find((r) => r.name === vmName)!;
+    const d = await registration(resources, "libvirt:index/domain:Domain", vmName);
     expect(d.inputs.cpuTune.vcpuPins).toEqual([
       { vcpu: 0, cpuSet: "4" },
       { vcpu: 1, cpuSet: "36" },
@@ -49,13 +47,16 @@ describe("PinnedVm on a host without capabilities", () => {
     expect(d.inputs.os.typeMachine).toBe("q35");
   });
 
-  it("refuses pinning \"auto\" without the host's capabilities, before registering anything", () => {
+  it("refuses pinning \"auto\" without the host's capabilities, before registering anything", async () => {
     const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
-    expect(() => new virtkit.PinnedVm(uniq("x"), { host, vcpus: 2, pinning: "auto", memory: { size: "1GiB" } })).toThrow(/pinning: "auto" needs the host's capabilities/);
-    expect(domains()).toHaveLength(0);
+    const before = domains().length;
+    expect(() => new virtkit.PinnedVm("auto-x", { host, vcpus: 2, pinning: "auto", memory: { size: "1GiB" } })).toThrow(/pinning: "auto" needs the host's capabilities/);
+    await settle();
+    expect(domains().length).toBe(before);
+    expect(resources.some((r) => r.name === "auto-x" && r.type === "libvirt:index/domain:Domain")).toBe(false);
   });
 
-  it("throws a VirtkitValidationError for an invalid topology and registers no Domain", () => {
+  it("throws a VirtkitValidationError for an invalid topology and registers no Domain", async () => {
     const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
     let error: unknown;
     try {
@@ -65,7 +66,8 @@ describe("PinnedVm on a host without capabilities", () => {
     }
     expect(error).toBeInstanceOf(virtkit.VirtkitValidationError);
     expect((error as Error).message).toBe('PinnedVm "bad": cpu.topology: sockets × dies × cores × threads = 1×1×3×1 = 3, but vcpus is 4');
-    expect(domains()).toHaveLength(0);
+    await settle();
+    expect(resources.some((r) => r.name === "bad")).toBe(false);
   });
 
   it("refuses two VMs with the same domain name on one host", () => {
@@ -105,8 +107,7 @@ describe("PinnedVm on a known host", () => {
     expect(placement.memory).toEqual([{ node: 1, size: "4GiB", pageSize: "1GiB", pages: 4 }]);
     expect(placement.devices).toHaveLength(1);
     expect(placement.devices[0].node).toBe(1);
-    await settle();
-    const d = domains().find((r) => r.name === vmName)!;
+    const d = await registration(resources, "libvirt:index/domain:Domain", vmName);
     const iface = d.inputs.devices.interfaces[0];
     expect(iface.source.hostdev.pci.address.bus).toBe(0xaf);
     expect(iface.vlan).toEqual({ tags: [{ id: 100 }] });
@@ -143,7 +144,7 @@ describe("Qcow2Volume", () => {
     const name = uniq("root");
     const vol = new virtkit.Qcow2Volume(name, { host, pool: "default", size: "40GiB", baseImage: { url: "https://images.example/debian-12.qcow2" } }, { transformations: [capture] });
     expect(await valueOf(vol.volumeXml)).toContain(`<path>/var/lib/libvirt/images/${name}-base.qcow2</path>`);
-    await settle();
+    await registration(resources, "libvirt:index/volume:Volume", name);
     const volumes = resources.filter((r) => r.type === "libvirt:index/volume:Volume");
     const base = volumes.find((r) => r.name === `${name}-base`)!;
     const overlay = volumes.find((r) => r.name === name)!;
@@ -166,10 +167,9 @@ describe("Qcow2Volume", () => {
     await settle();
     const all = JSON.stringify(resources.map((r) => r.inputs));
     expect(all).not.toContain("hunter2");
-    const vm = new virtkit.PinnedVm(uniq("e"), { host, vcpus: 1, memory: { size: "1GiB" }, disks: [vol] });
-    await valueOf(vm.domainXml);
-    await settle();
-    expect(domains().at(-1)!.inputs.devices.disks[0].encryption).toEqual({ format: "luks", secrets: [{ type: "passphrase", uuid: "6dd3e4a5-1d76-44ce-961f-f119f5aad935" }] });
+    const vmName = uniq("e");
+    new virtkit.PinnedVm(vmName, { host, vcpus: 1, memory: { size: "1GiB" }, disks: [vol] });
+    expect((await registration(resources, "libvirt:index/domain:Domain", vmName)).inputs.devices.disks[0].encryption).toEqual({ format: "luks", secrets: [{ type: "passphrase", uuid: "6dd3e4a5-1d76-44ce-961f-f119f5aad935" }] });
   });
 
   it("refuses a size that is not a size, naming the field", () => {

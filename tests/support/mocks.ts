@@ -45,3 +45,16 @@ export function isSecret(o: pulumi.Output<unknown>): Promise<boolean> {
 
 /** Lets registrations that wait on outputs settle. */
 export const settle = () => new Promise((r) => setTimeout(r, 50));
+
+/**
+ * The registration of `type`/`name`, once it has happened: resources whose inputs hold
+ * outputs register asynchronously, later under load. Fails after a few seconds.
+ */
+export async function registration(resources: Registered[], type: string, name: string): Promise<Registered> {
+  for (let waited = 0; waited < 5000; waited += 20) {
+    const found = resources.find((r) => r.type === type && r.name === name);
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`${type} "${name}" was never registered`);
+}

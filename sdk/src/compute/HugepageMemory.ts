@@ -44,13 +44,13 @@ export class HugepageMemory extends pulumi.ComponentResource {
   private user: string | undefined;
 
   constructor(name: string, args: HugepageMemoryArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("virtkit:index:HugepageMemory", name, {}, opts);
     const component = `HugepageMemory "${name}"`;
     const a = parseOrThrow(HugepageMemoryArgsSchema, args, component);
     const page = PAGE_SIZES[a.pageSize];
     if (a.size % page !== 0) {
       throw new VirtkitValidationError(component, [{ path: "size", reason: `${formatSize(a.size)} is not a whole number of ${a.pageSize} pages` }]);
     }
+    super("virtkit:index:HugepageMemory", name, {}, opts);
     this.spec = {
       size: a.size,
       hugepages: { pageSize: a.pageSize },

@@ -86,34 +86,11 @@ export class PinnedVm extends pulumi.ComponentResource {
   readonly uuid: pulumi.Output<string>;
 
   constructor(name: string, args: PinnedVmArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    // Validate and place before super(): bad input must fail before anything registers.
+    const { spec, model, xml, placement, warnings } = planVm(name, args);
     super("virtkit:index:PinnedVm", name, {}, opts);
     const component = `PinnedVm "${name}"`;
     const host = args.host;
-    const { input, pfNics } = specInput(name, args, component);
-    let spec = parseOrThrow(VmSpec, input, component);
-    host.claimName("domain", spec.name, component, "domainName");
-
-    let placement: Placement | undefined;
-    const warnings: string[] = [];
-    if (host.ledger) {
-      const result = host.ledger.place(demandOf(spec, args, component, pfNics));
-      const issues: ValidationIssue[] = result.errors.map((e) => ({ path: e.path, reason: e.reason }));
-      if (issues.length) throw new VirtkitValidationError(component, issues);
-      for (const w of result.warnings) warnings.push(`${w.path ? `${w.path}: ` : ""}${w.reason}`);
-      placement = result.placement!;
-      spec = withChosenVfs(spec, placement, pfNics);
-    } else if (spec.pinning === "auto") {
-      throw new VirtkitValidationError(component, [
-        { path: "pinning", reason: `"auto" needs the host's capabilities: give LibvirtHost "${host.hostName}" the output of \`virsh capabilities\`` },
-      ]);
-    }
-
-    const deviceNodes = placement ? guestNodesOfDevices(placement) : {};
-    spec = { ...spec, expanderBuses: expanderBuses(spec, args.expanderBuses, deviceNodes) };
-    const layout = placement ? layoutFromPlacement(spec, placement) : layoutFromSpec(spec);
-    const model = buildDomainModel(spec, layout, deviceNodes);
-    const xml = renderDomainXml(model);
-    warnings.push(...providerGaps(model));
     for (const w of warnings) pulumi.log.warn(`${component}: ${w}`, this);
 
     const volumes = (args.disks ?? []).filter((d): d is Qcow2Volume => d instanceof Qcow2Volume);
@@ -123,13 +100,48 @@ export class PinnedVm extends pulumi.ComponentResource {
       replaceOnChanges: DOMAIN_REPLACE_ON_CHANGES,
       dependsOn: [...volumes, ...(args.nics ?? []).filter((n): n is SriovNic => n instanceof SriovNic)],
     });
-    const report = placementReport(host.hostName, spec, placement);
     recordPlannedVm({ component, host: host.hostName, domainName: spec.name, domainXml: xml, placement, warnings });
     this.domainXml = pulumi.output(xml);
-    this.placement = pulumi.output(report);
+    this.placement = pulumi.output(placementReport(host.hostName, spec, placement));
     this.uuid = this.domain.uuid;
     this.registerOutputs({ domainXml: this.domainXml, placement: this.placement, uuid: this.uuid });
   }
+}
+
+/**
+ * Validates a VM, places it on its host's ledger (claiming CPUs, pages and devices) and
+ * renders it. Throws VirtkitValidationError with every problem; claims nothing then.
+ */
+export function planVm(name: string, args: PinnedVmArgs) {
+  const component = `PinnedVm "${name}"`;
+  const host = args.host;
+  const { input, pfNics } = specInput(name, args, component);
+  let spec = parseOrThrow(VmSpec, input, component);
+  host.checkNameFree("domain", spec.name, component, "domainName");
+
+  let placement: Placement | undefined;
+  const warnings: string[] = [];
+  if (host.ledger) {
+    const result = host.ledger.place(demandOf(spec, args, component, pfNics));
+    const issues: ValidationIssue[] = result.errors.map((e) => ({ path: e.path, reason: e.reason }));
+    if (issues.length) throw new VirtkitValidationError(component, issues);
+    for (const w of result.warnings) warnings.push(`${w.path ? `${w.path}: ` : ""}${w.reason}`);
+    placement = result.placement!;
+    spec = withChosenVfs(spec, placement, pfNics);
+  } else if (spec.pinning === "auto") {
+    throw new VirtkitValidationError(component, [
+      { path: "pinning", reason: `"auto" needs the host's capabilities: give LibvirtHost "${host.hostName}" the output of \`virsh capabilities\`` },
+    ]);
+  }
+
+  const deviceNodes = placement ? guestNodesOfDevices(placement) : {};
+  spec = { ...spec, expanderBuses: expanderBuses(spec, args.expanderBuses, deviceNodes) };
+  const layout = placement ? layoutFromPlacement(spec, placement) : layoutFromSpec(spec);
+  const model = buildDomainModel(spec, layout, deviceNodes);
+  const xml = renderDomainXml(model);
+  warnings.push(...providerGaps(model));
+  host.claimName("domain", spec.name, component, "domainName");
+  return { spec, model, xml, placement, warnings };
 }
 
 /** A NIC to take from a PF by placement: its index in `nics` and the SriovNic. */

@@ -54,23 +54,12 @@ export class LibvirtHost extends pulumi.ComponentResource {
   private readonly vfPools = new Map<string, libvirt.Network>();
 
   constructor(name: string, args: LibvirtHostArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    const { spec, model, ledger } = hostOf(name, args);
     super("virtkit:index:LibvirtHost", name, {}, opts);
     this.hostName = name;
-    const component = `LibvirtHost "${name}"`;
-    const spec = parseOrThrow(LibvirtHostArgsSchema, args, component);
     this.uri = spec.uri;
-    if (spec.capabilities) {
-      try {
-        this.model = buildHostModel(spec.capabilities, spec.devices);
-        this.ledger = new HostLedger(name, this.model, { reservedCpus: spec.reservedCpus });
-      } catch (e) {
-        if (!(e instanceof HostModelError)) throw e;
-        const path = /^reservedCpus/.test(e.message) ? "reservedCpus" : spec.devices.length ? "devices" : "capabilities";
-        throw new VirtkitValidationError(component, [{ path, reason: e.message.replace(/^reservedCpus: /, "") }]);
-      }
-    } else if (spec.reservedCpus || spec.devices.length) {
-      throw new VirtkitValidationError(component, [{ path: "capabilities", reason: "reservedCpus and devices need the host's capabilities XML (virsh capabilities)" }]);
-    }
+    this.model = model;
+    this.ledger = ledger;
     this.provider = args.provider ?? new libvirt.Provider(`${name}-provider`, { uri: spec.uri }, { parent: this });
     // Read lazily: VMs declared after the host add to the ledger until the program ends.
     this.capacity = pulumi.output(Promise.resolve(0)).apply(() => (this.ledger ? capacityReport(this.ledger) : undefined));
@@ -82,10 +71,14 @@ export class LibvirtHost extends pulumi.ComponentResource {
    * do not, and libvirt would overwrite: so duplicates fail here, naming both components.
    */
   claimName(kind: "domain" | "volume" | "network", objectName: string, component: string, path: string): void {
-    const key = `${kind}:${objectName}`;
-    const holder = this.names.get(key);
+    this.checkNameFree(kind, objectName, component, path);
+    this.names.set(`${kind}:${objectName}`, component);
+  }
+
+  /** Throws when `objectName` is taken, without claiming it (for checks before a plan is complete). */
+  checkNameFree(kind: "domain" | "volume" | "network", objectName: string, component: string, path: string): void {
+    const holder = this.names.get(`${kind}:${objectName}`);
     if (holder) throw new VirtkitValidationError(component, [{ path, reason: `${kind} "${objectName}" on host ${this.hostName} is already declared by ${holder}` }]);
-    this.names.set(key, component);
   }
 
   /** The libvirt hostdev network that hands out VFs of `pf`, created once per PF. */
@@ -96,5 +89,25 @@ export class LibvirtHost extends pulumi.ComponentResource {
       this.vfPools.set(pf, net);
     }
     return net;
+  }
+}
+
+/** Parses a host's arguments and builds its model and ledger; throws VirtkitValidationError. */
+function hostOf(name: string, args: LibvirtHostArgs): { spec: z.infer<typeof LibvirtHostArgsSchema>; model?: HostModel; ledger?: HostLedger } {
+  const component = `LibvirtHost "${name}"`;
+  const spec = parseOrThrow(LibvirtHostArgsSchema, args, component);
+  if (!spec.capabilities) {
+    if (spec.reservedCpus || spec.devices.length) {
+      throw new VirtkitValidationError(component, [{ path: "capabilities", reason: "reservedCpus and devices need the host's capabilities XML (virsh capabilities)" }]);
+    }
+    return { spec };
+  }
+  try {
+    const model = buildHostModel(spec.capabilities, spec.devices);
+    return { spec, model, ledger: new HostLedger(name, model, { reservedCpus: spec.reservedCpus }) };
+  } catch (e) {
+    if (!(e instanceof HostModelError)) throw e;
+    const path = /^reservedCpus/.test(e.message) ? "reservedCpus" : spec.devices.length ? "devices" : "capabilities";
+    throw new VirtkitValidationError(component, [{ path, reason: e.message.replace(/^reservedCpus: /, "") }]);
   }
 }

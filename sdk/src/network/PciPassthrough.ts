@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { VirtkitValidationError } from "../errors";
 import { PciAddressText } from "../spec/common";
-import type { PciAddress } from "../spec/pci";
+import { formatPciAddress, samePciAddress, type PciAddress } from "../spec/pci";
 import { parseOrThrow } from "../spec/validate";
 import type { LibvirtHost } from "../host/LibvirtHost";
 
@@ -25,16 +25,17 @@ export class PciPassthrough extends pulumi.ComponentResource {
   private user: string | undefined;
 
   constructor(name: string, args: PciPassthroughArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    const component = `PciPassthrough "${name}"`;
+    const a = parseOrThrow(PciPassthroughArgsSchema, { ...args, host: undefined }, component);
+    const known = args.host.model?.pciDevices;
+    if (known?.length && !known.some((d) => samePciAddress(d.address, a.address))) {
+      throw new VirtkitValidationError(component, [{ path: "address", reason: `host ${args.host.hostName} has no PCI device ${formatPciAddress(a.address)} among its known devices` }]);
+    }
     super("virtkit:index:PciPassthrough", name, {}, opts);
-    this.component = `PciPassthrough "${name}"`;
-    const a = parseOrThrow(PciPassthroughArgsSchema, { ...args, host: undefined }, this.component);
+    this.component = component;
     this.host = args.host;
     this.address = a.address;
     this.managed = a.managed;
-    const known = args.host.model?.pciDevices;
-    if (known?.length && !known.some((d) => d.address.domain === a.address.domain && d.address.bus === a.address.bus && d.address.slot === a.address.slot && d.address.function === a.address.function)) {
-      throw new VirtkitValidationError(this.component, [{ path: "address", reason: `host ${args.host.hostName} has no PCI device ${args.address} among its known devices` }]);
-    }
     this.registerOutputs({});
   }
 

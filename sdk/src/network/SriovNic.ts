@@ -54,9 +54,9 @@ export class SriovNic extends pulumi.ComponentResource {
   private user: string | undefined;
 
   constructor(name: string, args: SriovNicArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    const a = parseOrThrow(SriovNicArgsSchema, { ...args, host: undefined }, `SriovNic "${name}"`);
     super("virtkit:index:SriovNic", name, {}, opts);
     this.component = `SriovNic "${name}"`;
-    const a = parseOrThrow(SriovNicArgsSchema, { ...args, host: undefined }, this.component);
     this.host = args.host;
     this.pf = a.pf;
     this.vfAddress = a.vf?.address;

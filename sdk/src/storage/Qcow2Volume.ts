@@ -65,9 +65,10 @@ export class Qcow2Volume extends pulumi.ComponentResource {
 
   constructor(name: string, args: Qcow2VolumeArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // Never pass args to super: they may hold the passphrase, and inputs are stored in the state.
-    super("virtkit:index:Qcow2Volume", name, {}, opts);
     const component = `Qcow2Volume "${name}"`;
     const a = parseOrThrow(Qcow2VolumeArgsSchema, { ...args, host: undefined }, component);
+    args.host.checkNameFree("volume", `${a.pool}/${a.name ?? `${name}.qcow2`}`, component, "name");
+    super("virtkit:index:Qcow2Volume", name, {}, opts);
     this.poolName = a.pool;
     this.volumeName = a.name ?? `${name}.qcow2`;
     this.sizeBytes = a.size;

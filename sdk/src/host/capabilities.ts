@@ -1,0 +1,225 @@
+import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { parseCpuset, CpusetSyntaxError } from "../spec/cpuset";
+import type { HostCpu, HostModel, HostNumaNode } from "./model";
+
+/**
+ * Raised when a document handed to the host layer is not what it claims to be: not
+ * well-formed XML, not a `virsh capabilities` / `virsh nodedev-dumpxml` document, or
+ * one whose content contradicts itself. The message names the document and the element.
+ */
+export class HostModelError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "HostModelError";
+  }
+}
+
+/** One parsed XML element: child elements by tag (always arrays), `@attr` strings, `#text`. */
+export type XmlElement = { readonly [key: string]: unknown };
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "@",
+  // Keep every value a string: ids like "0x3b" or "08" must not be guessed at by the parser.
+  parseTagValue: false,
+  parseAttributeValue: false,
+  alwaysCreateTextNode: true,
+  // Every element is an array, so a cell with one CPU reads the same as one with 64.
+  isArray: (_name: string, _path: unknown, _leaf: boolean, isAttribute: boolean) => !isAttribute,
+});
+
+/**
+ * Parses one XML document and returns its root element, checking the root's tag.
+ * `what` names the document in errors, e.g. `capabilities document` or `nodedev document 3`.
+ */
+export function parseXmlRoot(xml: string, rootTag: string, what: string): XmlElement {
+  if (typeof xml !== "string" || xml.trim() === "") throw new HostModelError(`${what} is empty`);
+  const valid = XMLValidator.validate(xml);
+  if (valid !== true) {
+    throw new HostModelError(`${what} is not well-formed XML (line ${valid.err.line}: ${valid.err.msg})`);
+  }
+  const doc = parser.parse(xml) as Record<string, unknown>;
+  const roots = Object.keys(doc).filter((k) => !k.startsWith("?") && !k.startsWith("#"));
+  if (roots.length !== 1 || roots[0] !== rootTag) {
+    throw new HostModelError(
+      `${what} has root element <${roots[0] ?? "none"}>, expected <${rootTag}>` + hintFor(roots[0], rootTag),
+    );
+  }
+  return (doc[rootTag] as XmlElement[])[0];
+}
+
+function hintFor(found: string | undefined, expected: string): string {
+  if (expected === "capabilities" && found === "device") return " (that is a nodedev document; pass it in the device list)";
+  if (expected === "device" && found === "capabilities") return " (that is `virsh capabilities` output, not `virsh nodedev-dumpxml`)";
+  if (found === "domainCapabilities") return " (that is `virsh domcapabilities`; use `virsh capabilities`)";
+  return "";
+}
+
+/** Child elements with the given tag, in document order. */
+export function children(el: XmlElement | undefined, tag: string): XmlElement[] {
+  const v = el?.[tag];
+  return Array.isArray(v) ? (v as XmlElement[]) : [];
+}
+
+/** The first child element with the given tag. */
+export function child(el: XmlElement | undefined, tag: string): XmlElement | undefined {
+  return children(el, tag)[0];
+}
+
+export function attr(el: XmlElement | undefined, name: string): string | undefined {
+  const v = el?.[`@${name}`];
+  return typeof v === "string" ? v : undefined;
+}
+
+export function text(el: XmlElement | undefined): string | undefined {
+  const v = el?.["#text"];
+  return typeof v === "string" ? v.trim() : undefined;
+}
+
+/** A whole number written in decimal or `0x` hex (libvirt uses both); undefined when absent. */
+export function integer(value: string | undefined, where: string): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const n = /^0x[0-9a-f]+$/i.test(value) ? parseInt(value, 16) : /^-?\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n)) throw new HostModelError(`${where}: "${value}" is not a whole number`);
+  return n;
+}
+
+function required(value: number | undefined, where: string): number {
+  if (value === undefined) throw new HostModelError(`${where} is missing`);
+  return value;
+}
+
+// libvirt's scaled-integer units (formatdomain "memory"): single letters and IEC names
+// are powers of 1024, the "B"-suffixed SI names powers of 1000.
+const UNIT_BYTES: Record<string, number> = {
+  b: 1, bytes: 1,
+  k: 1024, kib: 1024, kb: 1000,
+  m: 1024 ** 2, mib: 1024 ** 2, mb: 1000 ** 2,
+  g: 1024 ** 3, gib: 1024 ** 3, gb: 1000 ** 3,
+  t: 1024 ** 4, tib: 1024 ** 4, tb: 1000 ** 4,
+};
+
+/** Bytes of a libvirt scaled value; `defaultUnit` is what libvirt assumes without a unit (KiB for memory and pages). */
+function scaled(value: number, unit: string | undefined, where: string, defaultUnit = "KiB"): number {
+  const factor = UNIT_BYTES[(unit ?? defaultUnit).toLowerCase()];
+  if (factor === undefined) throw new HostModelError(`${where}: unknown unit "${unit}"`);
+  return value * factor;
+}
+
+function cpusetAttr(value: string, where: string): number[] {
+  try {
+    return parseCpuset(value);
+  } catch (e) {
+    if (e instanceof CpusetSyntaxError) throw new HostModelError(`${where}: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * Parses `virsh capabilities` output into the host's CPUs and NUMA nodes
+ * (`/capabilities/host/topology/cells/cell`: memory, page pools, distances, CPUs with
+ * socket/die/core ids and thread siblings). The returned model has no PCI devices; `buildHostModel`
+ * (in `nodedev.ts`) adds them.
+ *
+ * A host that reports no `<topology>` (some drivers, old libvirt) becomes one node 0
+ * holding the CPUs counted from `<host><cpu><topology>`, or no CPUs at all.
+ * @throws HostModelError when the document is not capabilities XML or contradicts itself.
+ */
+export function parseCapabilities(xml: string): HostModel {
+  const root = parseXmlRoot(xml, "capabilities", "capabilities document");
+  const host = child(root, "host");
+  if (!host) throw new HostModelError("capabilities document has no <host> element");
+  const cells = children(child(child(host, "topology"), "cells"), "cell");
+  const { nodes, cpus } = cells.length > 0 ? parseCells(cells) : hostWithoutTopology(host);
+  return { nodes, cpus, pciDevices: [] };
+}
+
+function parseCells(cells: XmlElement[]): { nodes: HostNumaNode[]; cpus: HostCpu[] } {
+  const nodes: HostNumaNode[] = [];
+  const cpus = new Map<number, HostCpu>();
+  for (const [i, cell] of cells.entries()) {
+    const id = required(integer(attr(cell, "id"), `cell[${i}] id`), `cell[${i}] id attribute`);
+    const where = `capabilities cell ${id}`;
+    if (nodes.some((n) => n.id === id)) throw new HostModelError(`${where} appears twice`);
+    const memEl = child(cell, "memory");
+    const memValue = integer(text(memEl), `${where} <memory>`);
+    const memoryBytes = memValue === undefined ? 0 : scaled(memValue, attr(memEl, "unit"), `${where} <memory>`);
+    const pages = children(cell, "pages").map((p) => ({
+      sizeBytes: scaled(required(integer(attr(p, "size"), `${where} <pages> size`), `${where} <pages> size`), attr(p, "unit"), `${where} <pages>`),
+      count: integer(text(p), `${where} <pages>`) ?? 0,
+    }));
+    pages.sort((a, b) => a.sizeBytes - b.sizeBytes);
+    const distances: Record<number, number> = {};
+    for (const s of children(child(cell, "distances"), "sibling")) {
+      const to = required(integer(attr(s, "id"), `${where} distance`), `${where} <sibling> id`);
+      distances[to] = required(integer(attr(s, "value"), `${where} distance`), `${where} <sibling> value`);
+    }
+    const cpuIds: number[] = [];
+    for (const c of children(child(cell, "cpus"), "cpu")) {
+      const cpuId = required(integer(attr(c, "id"), `${where} <cpu> id`), `${where} <cpu> id attribute`);
+      if (cpus.has(cpuId)) throw new HostModelError(`host CPU ${cpuId} appears in two cells`);
+      const siblingsText = attr(c, "siblings");
+      const siblings = siblingsText ? cpusetAttr(siblingsText, `${where} cpu ${cpuId} siblings`) : [cpuId];
+      // libvirt lists the CPU among its own siblings; keep that true even for odd input.
+      if (!siblings.includes(cpuId)) siblings.push(cpuId), siblings.sort((a, b) => a - b);
+      cpus.set(cpuId, {
+        id: cpuId,
+        // Old libvirt and some drivers omit the ids: each CPU is then its own core.
+        socketId: integer(attr(c, "socket_id"), `${where} cpu ${cpuId} socket_id`) ?? 0,
+        dieId: integer(attr(c, "die_id"), `${where} cpu ${cpuId} die_id`) ?? 0,
+        coreId: integer(attr(c, "core_id"), `${where} cpu ${cpuId} core_id`) ?? cpuId,
+        node: id,
+        siblings,
+      });
+      cpuIds.push(cpuId);
+    }
+    cpuIds.sort((a, b) => a - b);
+    nodes.push({ id, memoryBytes, cpuIds, pages, distances });
+  }
+  for (const cpu of cpus.values()) {
+    for (const s of cpu.siblings) {
+      if (!cpus.has(s)) throw new HostModelError(`host CPU ${cpu.id} lists sibling ${s}, which is not a CPU of any cell`);
+    }
+  }
+  nodes.sort((a, b) => a.id - b.id);
+  return { nodes, cpus: [...cpus.values()].sort((a, b) => a.id - b.id) };
+}
+
+function hostWithoutTopology(host: XmlElement): { nodes: HostNumaNode[]; cpus: HostCpu[] } {
+  const cpuEl = child(host, "cpu");
+  const topo = child(cpuEl, "topology");
+  const where = "capabilities <host><cpu><topology>";
+  const count = (name: string) => integer(attr(topo, name), `${where} ${name}`) ?? 1;
+  const sockets = count("sockets");
+  const dies = count("dies");
+  const cores = count("cores");
+  const threads = count("threads");
+  const cpus: HostCpu[] = [];
+  if (topo) {
+    // Without per-CPU data the thread layout is unknown; assume Linux's usual x86
+    // enumeration (first threads of all cores, then second threads), as on real hosts.
+    const physical = sockets * dies * cores;
+    for (let id = 0; id < physical * threads; id++) {
+      const core = id % physical;
+      const siblings = Array.from({ length: threads }, (_, t) => core + t * physical);
+      cpus.push({
+        id,
+        socketId: Math.floor(core / (dies * cores)),
+        dieId: Math.floor(core / cores) % dies,
+        coreId: core % cores,
+        node: 0,
+        siblings,
+      });
+    }
+  }
+  const pages = children(cpuEl, "pages").map((p) => ({
+    sizeBytes: scaled(required(integer(attr(p, "size"), `${where} pages`), "<pages> size"), attr(p, "unit"), "<pages>"),
+    // The pool sizes are only reported per cell; without cells nothing is known to be free.
+    count: 0,
+  }));
+  pages.sort((a, b) => a.sizeBytes - b.sizeBytes);
+  return {
+    cpus,
+    nodes: [{ id: 0, memoryBytes: 0, cpuIds: cpus.map((c) => c.id), pages, distances: {} }],
+  };
+}

@@ -1,0 +1,8 @@
+/** The host layer: host model from libvirt XML, placement, per-host ledger, capacity. No Pulumi here. */
+export type { HostCpu, HostModel, HostNumaNode, HostPciDevice } from "./model";
+export { HostModelError, parseCapabilities } from "./capabilities";
+export { buildHostModel, parseNodedevs } from "./nodedev";
+export type { CpuHold, DeviceDemand, LedgerIssue, Placement, PlaceResult, VmDemand } from "./allocator";
+export { HostLedger, type DeviceHold, type HostLedgerOptions, type LedgerClaim } from "./ledger";
+export { capacityReport, formatCapacityTable, type HostCapacity, type NodeCapacity, type PfCapacity } from "./capacity";
+export { SpreadError, pickHostWithCapacity, spreadAcrossHosts, type SpreadOptions } from "./spread";
