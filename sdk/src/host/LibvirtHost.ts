@@ -9,6 +9,7 @@ import { HostModelError } from "./capabilities";
 import { HostLedger } from "./ledger";
 import type { HostModel } from "./model";
 import { buildHostModel } from "./nodedev";
+import { recordPlannedHost } from "../plan/registry";
 
 export const LibvirtHostArgsSchema = z.object({
   /** libvirt connection URI: `qemu:///system`, `qemu+ssh://root@hv1/system`, `test:///default`. */
@@ -60,6 +61,7 @@ export class LibvirtHost extends pulumi.ComponentResource {
     this.uri = spec.uri;
     this.model = model;
     this.ledger = ledger;
+    recordPlannedHost({ name, uri: spec.uri, ledger });
     this.provider = args.provider ?? new libvirt.Provider(`${name}-provider`, { uri: spec.uri }, { parent: this });
     // Read lazily: VMs declared after the host add to the ledger until the program ends.
     this.capacity = pulumi.output(Promise.resolve(0)).apply(() => (this.ledger ? capacityReport(this.ledger) : undefined));

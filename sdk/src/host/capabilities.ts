@@ -66,11 +66,13 @@ export function child(el: XmlElement | undefined, tag: string): XmlElement | und
   return children(el, tag)[0];
 }
 
+/** An attribute's value, undefined when absent. */
 export function attr(el: XmlElement | undefined, name: string): string | undefined {
   const v = el?.[`@${name}`];
   return typeof v === "string" ? v : undefined;
 }
 
+/** The trimmed text content of an element, undefined when absent. */
 export function text(el: XmlElement | undefined): string | undefined {
   const v = el?.["#text"];
   return typeof v === "string" ? v.trim() : undefined;

@@ -184,7 +184,7 @@ export class HostLedger implements LedgerView {
     });
     if (errors.length > 0) return fail();
 
-    const cpuPlan = this.planCpus(draft, demand, [...chosen.values()], errors);
+    const cpuPlan = this.planCpus(draft, demand, [...chosen.values()], errors, warnings);
     if (!cpuPlan) return fail();
     const nodes = [...new Set(cpuPlan.vcpuNodes)].sort((a, b) => a - b);
 
@@ -229,7 +229,7 @@ export class HostLedger implements LedgerView {
   }
 
   /** vCPUs: explicit cpusets checked, or auto placement over nodes in preference order. */
-  private planCpus(draft: Draft, demand: VmDemand, pinned: readonly DeviceChoice[], errors: LedgerIssue[]): CpuPlan | undefined {
+  private planCpus(draft: Draft, demand: VmDemand, pinned: readonly DeviceChoice[], errors: LedgerIssue[], warnings: LedgerIssue[]): CpuPlan | undefined {
     if (demand.pinning !== "auto") {
       const sets = demand.pinning.vcpus;
       if (sets.length !== demand.vcpus) {
@@ -243,6 +243,11 @@ export class HostLedger implements LedgerView {
       if (issues.length > 0) return void errors.push(...issues);
       const nodeOf = (c: number) => this.index.cpus.get(c)!.node;
       const vcpuNodes = sets.map((s) => nodeOf(s[0]));
+      const spanned = [...new Set(sets.flat().map(nodeOf))].sort((a, b) => a - b);
+      if (demand.numa === "local" && spanned.length > 1) {
+        // Explicit pinning wins over the policy; say so rather than refuse what the user wrote.
+        warnings.push({ owner: demand.owner, path: "pinning.vcpus", reason: `pins vCPUs to host nodes ${spanned.join(",")}, but numa is "local"; memory follows the vCPUs across nodes` });
+      }
       const guestCells = (demand.guestCells ?? []).map((cell, i) => ({ cell: i, hostNode: majority(cell.vcpus.map((v) => vcpuNodes[v])) }));
       return { vcpuCpus: sets, vcpuNodes, guestCells };
     }
