@@ -6,7 +6,7 @@ export { LibvirtHost, type LibvirtHostArgs } from "./host/LibvirtHost";
 export { HugepageMemory, type HugepageMemoryArgs } from "./compute/HugepageMemory";
 export { PinnedVm, DOMAIN_REPLACE_ON_CHANGES, type PinnedVmArgs } from "./compute/PinnedVm";
 export type { PlacementReport } from "./compute/placementReport";
-export { plannedVms, type PlannedVm } from "./compute/registry";
+export { plannedHosts, plannedVms, type PlannedHost, type PlannedVm } from "./plan/registry";
 export { Qcow2Volume, type Qcow2VolumeArgs } from "./storage/Qcow2Volume";
 export { SriovNic, type SriovNicArgs } from "./network/SriovNic";
 export { PciPassthrough, type PciPassthroughArgs } from "./network/PciPassthrough";

@@ -16,7 +16,7 @@ import { Qcow2Volume } from "../storage/Qcow2Volume";
 import { PciPassthrough } from "../network/PciPassthrough";
 import { SriovNic } from "../network/SriovNic";
 import { HugepageMemory } from "./HugepageMemory";
-import { recordPlannedVm } from "./registry";
+import { recordPlannedVm } from "../plan/registry";
 import { placementReport, type PlacementReport } from "./placementReport";
 
 type SpecIn<K extends keyof VmSpecInput> = NonNullable<VmSpecInput[K]>;

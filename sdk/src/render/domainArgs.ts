@@ -9,21 +9,32 @@ import type { DomainModel, InterfaceModel } from "./domainModel";
 export type DomainArgs = Record<string, unknown>;
 
 /**
- * What the domain XML says but provider v0.9.7 cannot carry: its schema has no
- * attributes under `devices.controllers[].pci.target` (busNr, NUMA node) nor under any
- * device `address`. Reported to users instead of silently dropped.
+ * What the domain XML says but provider v0.9.7 cannot carry, so it is reported to users
+ * instead of dropped silently. In its schema `devices.controllers[].pci.target` and every
+ * device `address` have no attributes (no expander-bus busNr or NUMA node, no guest PCI
+ * address), and `vlan.tags[].id` and `encryption.secrets[].uuid` are read-only.
  */
 export function providerGaps(d: DomainModel): string[] {
   const gaps: string[] = [];
-  const expanders = d.controllers.filter((c) => c.kind === "expander");
+  const expanders = d.controllers.flatMap((c) => (c.kind === "expander" ? [c] : []));
   if (expanders.length) {
     gaps.push(
-      `expander buses: provider v0.9.7 cannot set their target (busNr, NUMA node ${expanders.map((e) => (e.kind === "expander" ? e.node : "")).join(", ")}); ` +
-        "the buses are created without NUMA affinity",
+      `expander buses: provider v0.9.7 cannot set their target (busNr, guest NUMA node ${expanders.map((e) => e.node).join(", ")}); ` +
+        "they are created without NUMA affinity (the domain XML has it)",
     );
   }
   const placed = d.interfaces.filter((n) => n.kind === "hostdev" && n.guestAddress).length + d.hostdevs.filter((h) => h.guestAddress).length;
   if (placed) gaps.push(`guest PCI addresses: provider v0.9.7 cannot place ${placed} passthrough device(s) behind their node's expander bus`);
+  d.interfaces.forEach((n, i) => {
+    if ("vlan" in n && n.vlan !== undefined) {
+      gaps.push(`nics[${i}]: provider v0.9.7 has vlan.tags[].id read-only, so VLAN ${n.vlan} is not set; set it on the VF (ip link set PF vf N vlan ${n.vlan}) or use a hostdev network with a port group`);
+    }
+  });
+  d.disks.forEach((disk, i) => {
+    if (disk.encryptionSecretUuid) {
+      gaps.push(`disks[${i}]: provider v0.9.7 has encryption.secrets[].uuid read-only, so the disk is declared LUKS without naming secret ${disk.encryptionSecretUuid}`);
+    }
+  });
   return gaps;
 }
 
@@ -80,7 +91,7 @@ export function renderDomainArgs(d: DomainModel): DomainArgs {
         driver: { name: "qemu", type: disk.format, ioThread: disk.iothread },
         target: { dev: disk.target, bus: disk.bus },
         readOnly: disk.readonly || undefined,
-        encryption: disk.encryptionSecretUuid && { format: "luks", secrets: [{ type: "passphrase", uuid: disk.encryptionSecretUuid }] },
+        encryption: disk.encryptionSecretUuid && { format: "luks" },
       })),
       interfaces: d.interfaces.map(interfaceArgs),
       hostdevs: d.hostdevs.map((h) => ({ managed: h.managed, subsysPci: { source: { address: hostAddress(h.source) } } })),
@@ -97,11 +108,11 @@ function interfaceArgs(n: InterfaceModel): Record<string, unknown> {
   const mac = n.mac ? { address: n.mac } : undefined;
   switch (n.kind) {
     case "network":
-      return { mac, source: { network: { network: n.network } }, model: n.model && { type: n.model }, vlan: n.vlan !== undefined ? { tags: [{ id: n.vlan }] } : undefined };
+      return { mac, source: { network: { network: n.network } }, model: n.model && { type: n.model } };
     case "bridge":
       return { mac, source: { bridge: { bridge: n.bridge } }, model: { type: n.model } };
     case "hostdev":
-      return { mac, managed: true, source: { hostdev: { pci: { address: hostAddress(n.source) } } }, vlan: n.vlan !== undefined ? { tags: [{ id: n.vlan }] } : undefined };
+      return { mac, managed: true, source: { hostdev: { pci: { address: hostAddress(n.source) } } } };
   }
 }
 

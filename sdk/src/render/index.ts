@@ -15,3 +15,5 @@ export function renderVm(vm: VmSpec, layout: DomainLayout = layoutFromSpec(vm), 
   const model = buildDomainModel(vm, layout, deviceNodes);
   return { model, xml: renderDomainXml(model) };
 }
+export * from "./domainArgs";
+export * from "./volumeArgs";

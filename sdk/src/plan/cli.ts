@@ -1,0 +1,83 @@
+import { VirtkitValidationError } from "../errors";
+import { checkWithLibvirt } from "./libvirtCheck";
+import { formatCapacity, formatPlacement, formatResources, table } from "./report";
+import { runProgram } from "./runProgram";
+
+const USAGE = `usage: virtkit plan [PROGRAM] [--uri URI] [--no-libvirt] [--no-xml]
+
+Runs a virtkit Pulumi program offline (Pulumi's mock engine: nothing is created),
+prints its resources, the placement of every VM, each host's capacity and the domain
+XML, then lets real libvirt check each domain.
+
+  PROGRAM       a Pulumi project directory or .ts file (default: examples/nfv-host)
+  --uri URI     libvirt to check with (default test:///default, libvirt's built-in
+                test hypervisor: define+start, nothing to set up; any other URI gets
+                domxml-to-native, which defines nothing)
+  --no-libvirt  skip the libvirt check
+  --no-xml      do not print the domain XML`;
+
+export interface PlanOptions {
+  program: string;
+  uri: string;
+  libvirt: boolean;
+  xml: boolean;
+}
+
+export function parseArgs(argv: string[]): PlanOptions | string {
+  const [command, ...rest] = argv;
+  if (command !== "plan") return USAGE;
+  const options: PlanOptions = { program: "examples/nfv-host", uri: "test:///default", libvirt: true, xml: true };
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (a === "--uri" && rest[i + 1]) options.uri = rest[++i];
+    else if (a === "--no-libvirt") options.libvirt = false;
+    else if (a === "--no-xml") options.xml = false;
+    else if (a === "-h" || a === "--help") return USAGE;
+    else if (!a.startsWith("-")) options.program = a;
+    else return `unknown option ${a}\n\n${USAGE}`;
+  }
+  return options;
+}
+
+/** Runs `virtkit plan`; returns the exit code. */
+export async function plan(options: PlanOptions, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+  let result;
+  try {
+    result = await runProgram(options.program);
+  } catch (e) {
+    if (e instanceof VirtkitValidationError) {
+      out(`virtkit plan: the program is invalid; nothing would be created.\n\n${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  const section = (title: string, body: string) => out(`\n== ${title}\n${body}\n`);
+  section(`resources (${result.resources.length})`, formatResources(result));
+  section("placement", formatPlacement(result));
+  section("capacity", formatCapacity(result));
+  const warnings = result.vms.flatMap((vm) => vm.warnings.map((w) => `${vm.component}: ${w}`));
+  if (warnings.length) section("warnings", warnings.join("\n"));
+  if (options.xml) for (const vm of result.vms) section(`domain XML of ${vm.component}`, vm.domainXml.trimEnd());
+  if (!options.libvirt) return 0;
+  const verdicts = checkWithLibvirt(result.vms, options.uri);
+  section(
+    `libvirt (${options.uri})`,
+    table(
+      ["VM", "checks", "verdict"],
+      verdicts.map((v) => [v.vm, v.checks.join(", "), v.ok ? `accepted: ${v.message}` : `REFUSED: ${v.message.split("\n")[0]}`]),
+    ),
+  );
+  const refused = verdicts.filter((v) => !v.ok);
+  for (const v of refused) out(`\n${v.vm}: libvirt refused the domain:\n${v.message}\n`);
+  return refused.length ? 1 : 0;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const options = parseArgs(argv);
+  if (typeof options === "string") {
+    process.stderr.write(`${options}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  process.exitCode = await plan(options);
+}

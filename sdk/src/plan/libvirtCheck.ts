@@ -1,0 +1,53 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { PlannedVm } from "./registry";
+
+/** libvirt's verdict on one domain. */
+export interface LibvirtVerdict {
+  readonly vm: string;
+  readonly ok: boolean;
+  /** What was checked: `schema`, `define+start on test:///default`, `domxml-to-native on qemu:///system`. */
+  readonly checks: readonly string[];
+  readonly message: string;
+}
+
+/**
+ * Lets real libvirt judge each domain: libvirt's RelaxNG schema, then, on a `test://`
+ * URI, define and start in libvirt's in-process test hypervisor (nothing persists); on any
+ * other URI, `domxml-to-native`, which makes the driver build the QEMU command line
+ * without defining anything on the host.
+ */
+export function checkWithLibvirt(vms: readonly PlannedVm[], uri: string): LibvirtVerdict[] {
+  const dir = mkdtempSync(join(tmpdir(), "virtkit-plan-"));
+  try {
+    return vms.map((vm) => checkOne(vm, uri, dir));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function checkOne(vm: PlannedVm, uri: string, dir: string): LibvirtVerdict {
+  const file = join(dir, `${vm.domainName}.xml`);
+  writeFileSync(file, vm.domainXml);
+  const checks: string[] = [];
+  const schema = run("virt-xml-validate", [file, "domain"]);
+  checks.push("schema");
+  if (!schema.ok) return { vm: vm.component, ok: false, checks, message: schema.output };
+  if (uri.startsWith("test://")) {
+    const r = run("virsh", ["-c", uri, `define ${file} ; start ${vm.domainName} ; domstate ${vm.domainName}`]);
+    checks.push(`define+start on ${uri}`);
+    const running = /running/.test(r.output);
+    return { vm: vm.component, ok: r.ok && running, checks, message: r.ok && running ? "defined and running" : r.output };
+  }
+  const r = run("virsh", ["-c", uri, "domxml-to-native", "qemu-argv", file]);
+  checks.push(`domxml-to-native on ${uri}`);
+  return { vm: vm.component, ok: r.ok, checks, message: r.ok ? "QEMU command line built" : r.output };
+}
+
+function run(cmd: string, args: string[]): { ok: boolean; output: string } {
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 60000 });
+  if (r.error) return { ok: false, output: `${cmd}: ${(r.error as NodeJS.ErrnoException).code === "ENOENT" ? "not installed (Debian package libvirt-clients)" : r.error.message}` };
+  return { ok: r.status === 0, output: `${r.stdout}${r.stderr}`.trim() };
+}

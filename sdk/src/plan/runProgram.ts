@@ -1,0 +1,102 @@
+import * as pulumi from "@pulumi/pulumi";
+import { existsSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { plannedHosts, plannedVms, resetPlan, type PlannedHost, type PlannedVm } from "./registry";
+
+/** A provider or component resource the program registered. */
+export interface PlannedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly custom: boolean;
+  readonly inputs: Record<string, unknown>;
+}
+
+export interface ProgramPlan {
+  readonly resources: readonly PlannedResource[];
+  readonly vms: readonly PlannedVm[];
+  readonly hosts: readonly PlannedHost[];
+  /** The program's stack outputs (its module exports), resolved. */
+  readonly outputs: Record<string, unknown>;
+}
+
+/**
+ * Runs a Pulumi program offline under Pulumi's mock engine: no CLI, no provider plugin,
+ * nothing created. Every resource registration is recorded; provider outputs the program
+ * reads (a volume's path, a domain's uuid) get stand-in values.
+ */
+export async function runProgram(programPath: string): Promise<ProgramPlan> {
+  const entry = programEntry(programPath);
+  const resources: PlannedResource[] = [];
+  resetPlan();
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        resources.push({ type: args.type, name: args.name, custom: args.custom ?? true, inputs: args.inputs });
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...standInOutputs(args.type, args.name, args.inputs) } };
+      },
+      call: (args) => args.inputs,
+    },
+    "virtkit-plan",
+    "plan",
+    false,
+  );
+  registerTypeScript();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const exports = require(entry) as Record<string, unknown>;
+  const outputs: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(exports)) outputs[key] = await resolved(value);
+  await settle(resources);
+  return { resources, vms: [...plannedVms()], hosts: [...plannedHosts()], outputs };
+}
+
+/** A program is a directory with index.ts (a Pulumi project) or a .ts/.js file. */
+export function programEntry(path: string): string {
+  const full = resolve(path);
+  if (existsSync(full) && statSync(full).isDirectory()) {
+    for (const f of ["index.ts", "index.js"]) if (existsSync(join(full, f))) return join(full, f);
+    throw new Error(`${path} has no index.ts or index.js`);
+  }
+  if (!existsSync(full)) throw new Error(`${path} does not exist`);
+  return full;
+}
+
+function standInOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  switch (type) {
+    case "libvirt:index/volume:Volume":
+      return { path: `/var/lib/libvirt/images/${String(inputs.name ?? name)}`, key: `/var/lib/libvirt/images/${String(inputs.name ?? name)}` };
+    case "libvirt:index/domain:Domain":
+      return { uuid: `00000000-0000-4000-8000-${hex12(name)}` };
+    default:
+      return {};
+  }
+}
+
+function hex12(s: string): string {
+  let h = 0;
+  for (const c of s) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return h.toString(16).padStart(12, "0").slice(-12);
+}
+
+let tsRegistered = false;
+
+/** Lets `require` load the user's TypeScript program, the way Pulumi's Node.js runtime does (ts-node). */
+function registerTypeScript(): void {
+  if (tsRegistered || process.env.VIRTKIT_NO_TS_NODE) return;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require("ts-node").register({ transpileOnly: true, compilerOptions: { module: "commonjs", target: "ES2022", esModuleInterop: true, useDefineForClassFields: false } });
+  tsRegistered = true;
+}
+
+async function resolved(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) return new Promise((r) => (value as pulumi.Output<unknown>).apply((v) => r(v)));
+  return value;
+}
+
+/** Waits until registrations stop arriving (resources whose inputs hold outputs register late). */
+async function settle(resources: PlannedResource[]): Promise<void> {
+  let seen = -1;
+  while (seen !== resources.length) {
+    seen = resources.length;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -1,0 +1,58 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "../../sdk/src/plan/cli";
+
+const root = join(__dirname, "..", "..");
+const built = existsSync(join(root, "dist", "sdk", "src", "plan", "cli.js"));
+const runCli = (...args: string[]) => spawnSync(process.execPath, [join(root, "bin", "virtkit"), ...args], { cwd: root, encoding: "utf8", timeout: 120000 });
+
+describe("virtkit plan's arguments", () => {
+  it("default to the NFV example on libvirt's test hypervisor", () => {
+    expect(parseArgs(["plan"])).toEqual({ program: "examples/nfv-host", uri: "test:///default", libvirt: true, xml: true });
+  });
+  it("take a program and a URI", () => {
+    expect(parseArgs(["plan", "examples/single-vm", "--uri", "qemu:///system", "--no-xml"])).toMatchObject({ program: "examples/single-vm", uri: "qemu:///system", xml: false });
+  });
+  it("print usage for anything else", () => {
+    expect(parseArgs(["apply"])).toMatch(/^usage: virtkit plan/);
+    expect(parseArgs(["plan", "--frobnicate"])).toMatch(/unknown option --frobnicate/);
+  });
+});
+
+// The built CLI, as a user runs it (scripts/setup builds it; CI must have it).
+(built || process.env.CI ? describe : describe.skip)("bin/virtkit plan (built)", () => {
+  it("prints resources, placement, capacity and XML, and libvirt's acceptance, exiting 0", () => {
+    const r = runCli("plan");
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.status).toBe(0);
+    for (const section of ["== resources", "== placement", "== capacity", "== domain XML of PinnedVm \"vrouter\"", "== libvirt (test:///default)"]) expect(r.stdout).toContain(section);
+    expect(r.stdout).toMatch(/PinnedVm "dpi"\s+schema, define\+start on test:\/\/\/default\s+accepted/);
+    expect(r.stdout).toMatch(/<vcpupin vcpu="0" cpuset="2"\/>/);
+  });
+
+  it("exits 1 with the validation messages of an invalid program, creating nothing", () => {
+    // inside the checkout, so the program's `import "virtkit"` resolves to it (package self-reference)
+    mkdirSync(join(root, ".scratch"), { recursive: true });
+    const dir = mkdtempSync(join(root, ".scratch", "cli-"));
+    writeFileSync(
+      join(dir, "index.ts"),
+      `import * as virtkit from "virtkit";
+const host = new virtkit.LibvirtHost("h", { uri: "test:///default" });
+new virtkit.PinnedVm("bad", { host, vcpus: 4, cpu: { topology: { sockets: 1, cores: 3, threads: 1 } }, memory: { size: "1536MiB", hugepages: { pageSize: "1GiB" } } });
+`,
+    );
+    const r = runCli("plan", dir);
+    expect(r.stderr).not.toMatch(/Cannot find module/);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("the program is invalid; nothing would be created");
+    expect(r.stdout).toContain("cpu.topology: sockets × dies × cores × threads = 1×1×3×1 = 3, but vcpus is 4");
+    expect(r.stdout).toContain("memory.size: 1536MiB is not a whole number of 1GiB pages");
+  });
+
+  it("exits 1 when libvirt refuses a domain", () => {
+    const r = runCli("plan", "examples/single-vm", "--uri", "bogus+nothing:///x", "--no-xml");
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/REFUSED/);
+  });
+});

@@ -1,0 +1,71 @@
+import { join } from "node:path";
+import { checkWithLibvirt } from "../../sdk/src/plan/libvirtCheck";
+import { formatPlacement } from "../../sdk/src/plan/report";
+import { runProgram, type ProgramPlan } from "../../sdk/src/plan/runProgram";
+import { describeWith } from "../support/libvirt";
+
+const example = (name: string) => join(__dirname, "..", "..", "examples", name);
+
+// The examples run once each, in order, under the mock engine (one program per process state).
+const plans: Record<string, ProgramPlan> = {};
+beforeAll(async () => {
+  for (const name of ["single-vm", "nfv-host", "two-hosts"]) plans[name] = await runProgram(example(name));
+});
+
+const ofType = (plan: ProgramPlan, type: string) => plan.resources.filter((r) => r.type === type);
+
+describe("examples under the mock engine", () => {
+  it("single-vm registers a provider, a base image, an overlay and one pinned domain", () => {
+    const plan = plans["single-vm"];
+    expect(ofType(plan, "pulumi:providers:libvirt").map((r) => r.inputs.uri)).toEqual(["qemu:///system"]);
+    expect(ofType(plan, "libvirt:index/volume:Volume").map((r) => r.name)).toEqual(["web-root-base", "web-root"]);
+    const [domain] = ofType(plan, "libvirt:index/domain:Domain");
+    expect(domain.inputs.cpuTune).toEqual({ vcpuPins: [{ vcpu: 0, cpuSet: "2" }, { vcpu: 1, cpuSet: "3" }], emulatorPin: { cpuSet: "0-1" } });
+    expect(domain.inputs.devices.disks[0].source).toEqual({ volume: { pool: "default", volume: "web-root.qcow2" } });
+    expect(plan.outputs.rootPath).toBe("/var/lib/libvirt/images/web-root.qcow2");
+  });
+
+  it("nfv-host keeps each VM NUMA-local, spans dpi with one VF and one expander bus per cell", () => {
+    const plan = plans["nfv-host"];
+    const byName = Object.fromEntries(plan.vms.map((vm) => [vm.domainName, vm]));
+    const nodesOf = (vm: string) => new Set(byName[vm].placement!.vcpus.map((v) => v.node));
+    expect(nodesOf("vrouter")).toEqual(new Set([0]));
+    expect(byName.vrouter.placement!.devices.map((d) => d.node)).toEqual([0, 0]);
+    expect(byName.vrouter.placement!.memory).toEqual([{ node: 0, bytes: 8 * 1024 ** 3, pageSizeBytes: 1024 ** 3, pages: 8 }]);
+    expect(byName.dpi.placement!.guestCells).toEqual([
+      { cell: 0, hostNode: 0 },
+      { cell: 1, hostNode: 1 },
+    ]);
+    expect(byName.dpi.domainXml.match(/model="pcie-expander-bus"/g)).toHaveLength(2);
+    expect(nodesOf("inference")).toEqual(new Set([1]));
+    // SMT guest: vCPU pairs on host thread siblings (n, n+32)
+    const cpus = byName.vrouter.placement!.vcpus.map((v) => v.hostCpus[0]);
+    for (let i = 0; i < cpus.length; i += 2) expect(cpus[i + 1] - cpus[i]).toBe(32);
+    // no host CPU is given twice
+    const all = plan.vms.flatMap((vm) => vm.placement!.vcpus.flatMap((v) => v.hostCpus));
+    expect(new Set(all).size).toBe(all.length);
+    expect(formatPlacement(plan)).toContain('PinnedVm "vrouter"');
+  });
+
+  it("nfv-host exports the capacity of its host as a stack output", () => {
+    const capacity = plans["nfv-host"].outputs.capacity as { nodes: { node: number; hugepages: { sizeBytes: number; used: number; total: number }[] }[] };
+    const node0 = capacity.nodes.find((n) => n.node === 0)!;
+    expect(node0.hugepages.find((h) => h.sizeBytes === 1024 ** 3)).toMatchObject({ used: 12, total: 16 });
+  });
+
+  it("two-hosts gives each host its own provider and spreads the web VMs", () => {
+    const plan = plans["two-hosts"];
+    expect(ofType(plan, "pulumi:providers:libvirt").map((r) => r.inputs.uri).sort()).toEqual(["qemu+ssh://root@hv1/system", "qemu+ssh://root@hv2/system"]);
+    const hostsOfWebs = plan.vms.filter((vm) => vm.domainName.startsWith("web-")).map((vm) => vm.host);
+    expect(hostsOfWebs).toEqual(["hv1", "hv2", "hv1", "hv2"]);
+    expect(plan.vms.filter((vm) => vm.domainName === "db").map((vm) => vm.host)).toEqual(["hv1", "hv2"]);
+  });
+});
+
+describeWith("virsh", "examples judged by libvirt's test hypervisor", () => {
+  it.each(["single-vm", "nfv-host", "two-hosts"])("%s: every domain validates, defines and starts", (name) => {
+    const verdicts = checkWithLibvirt(plans[name].vms, "test:///default");
+    expect(verdicts.length).toBeGreaterThan(0);
+    for (const v of verdicts) expect(v).toMatchObject({ ok: true, message: "defined and running" });
+  });
+});
