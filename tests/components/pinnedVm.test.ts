@@ -181,3 +181,26 @@ describe("Qcow2Volume", () => {
     expect(() => new virtkit.Qcow2Volume("v", { host, pool: "default", size: "40G" })).toThrow(/Qcow2Volume "v": size: "40G" is not a size/);
   });
 });
+
+describe("Qcow2Volume replacement", () => {
+  it("is allowed only when asked for: allowReplace drops the protection", async () => {
+    const captured: Record<string, pulumi.ResourceOptions> = {};
+    const capture: pulumi.ResourceTransformation = (args) => {
+      if (args.type === "libvirt:index/volume:Volume") captured[args.name] = args.opts;
+      return undefined;
+    };
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const name = uniq("scratch");
+    new virtkit.Qcow2Volume(name, { host, pool: "default", size: "1GiB", allowReplace: true }, { transformations: [capture] });
+    await registration(resources, "libvirt:index/volume:Volume", name);
+    expect(captured[name].protect).toBe(false);
+  });
+
+  it("refuses two volumes with one name in one pool", () => {
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    new virtkit.Qcow2Volume("data-a", { host, pool: "default", size: "1GiB", name: "data.qcow2" });
+    expect(() => new virtkit.Qcow2Volume("data-b", { host, pool: "default", size: "1GiB", name: "data.qcow2" })).toThrow(
+      /Qcow2Volume "data-b": name: volume "default\/data.qcow2" on host .* is already declared by Qcow2Volume "data-a"/,
+    );
+  });
+});
