@@ -35,7 +35,7 @@ const PACKAGE = Object.freeze({
     baseProviderName: "terraform-provider",
     baseProviderVersion: "1.2.0",
     baseProviderDownloadUrl: "",
-    peerPulumi: "^3.276.0",
+    peerPulumi: "^3.248.0",
 });
 
 /** The parameter the bridge receives: base64 of its JSON `{"remote":{url,version}}`. */

@@ -12,7 +12,8 @@ beforeAll(async () => {
   for (const name of ["single-vm", "nfv-host", "two-hosts"]) plans[name] = await runProgram(example(name));
 });
 
-const ofType = (plan: ProgramPlan, type: string) => plan.resources.filter((r) => r.type === type);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const ofType = (plan: ProgramPlan, type: string) => plan.resources.filter((r) => r.type === type) as { name: string; inputs: Record<string, any> }[];
 
 describe("examples under the mock engine", () => {
   it("single-vm registers a provider, a base image, an overlay and one pinned domain", () => {

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -44,8 +44,14 @@ export function describeWith(tool: keyof typeof tools, name: string, body: () =>
   describe.skip(name, body);
 }
 
+const scratchDirs: string[] = [];
+process.on("exit", () => scratchDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** A temporary directory, removed when the test process exits. */
 export function scratchDir(): string {
-  return mkdtempSync(join(tmpdir(), "virtkit-test-"));
+  const dir = mkdtempSync(join(tmpdir(), "virtkit-test-"));
+  scratchDirs.push(dir);
+  return dir;
 }
 
 export interface ValidateResult {
