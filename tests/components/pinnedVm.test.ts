@@ -93,7 +93,7 @@ describe("PinnedVm on a known host", () => {
 
   it("places vCPUs, hugepages and the PF's VF on the PF's NUMA node", async () => {
     const host = host2s();
-    const nic = new virtkit.SriovNic(uniq("fast"), { host, pf: "enp175s0f0", vlan: 100, mac: "52:54:00:00:10:01" });
+    const nic = new virtkit.SriovNic(uniq("fast"), { host, pf: "enp175s0f0", vlan: 100, mac: "52:54:00:00:10:01", trust: true });
     const vmName = uniq("nfv");
     const vm = new virtkit.PinnedVm(vmName, {
       host,
@@ -110,6 +110,8 @@ describe("PinnedVm on a known host", () => {
     const d = await registration(resources, "libvirt:index/domain:Domain", vmName);
     const iface = d.inputs.devices.interfaces[0];
     expect(iface.source.hostdev.pci.address.bus).toBe(0xaf);
+    expect(iface.trustGuestRxFilters).toBe("yes");
+    expect(iface.mac).toEqual({ address: "52:54:00:00:10:01" });
     // provider v0.9.7 cannot set a VLAN tag (read-only): it stays in the domain XML only
     expect(iface.vlan).toBeUndefined();
     expect(await valueOf(vm.domainXml)).toMatch(/<vlan>\s*<tag id="100"\/>/);
@@ -202,5 +204,18 @@ describe("Qcow2Volume replacement", () => {
     expect(() => new virtkit.Qcow2Volume("data-b", { host, pool: "default", size: "1GiB", name: "data.qcow2" })).toThrow(
       /Qcow2Volume "data-b": name: volume "default\/data.qcow2" on host .* is already declared by Qcow2Volume "data-a"/,
     );
+  });
+});
+
+describe("component names", () => {
+  it("are unique per component type in a program, as the engine's URNs require", () => {
+    const hv1 = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const hv2 = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    new virtkit.PinnedVm("twin", { host: hv1, vcpus: 1, memory: { size: "1GiB" } });
+    expect(() => new virtkit.PinnedVm("twin", { host: hv2, vcpus: 1, memory: { size: "1GiB" } })).toThrow(
+      /PinnedVm "twin": another PinnedVm is already named "twin" in this program/,
+    );
+    // the same name on another component type is a different URN
+    expect(() => new virtkit.HugepageMemory("twin", { size: "2GiB", pageSize: "1GiB" })).not.toThrow();
   });
 });

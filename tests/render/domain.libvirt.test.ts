@@ -30,7 +30,7 @@ function placementFacts(d: Node) {
     hostdevs: (d.devices?.hostdev ?? []).map((h: Node) => ({ ...h.source.address, "@_type": undefined })),
     vfs: (d.devices?.interface ?? [])
       .filter((i: Node) => i["@_type"] === "hostdev")
-      .map((i: Node) => ({ address: { ...i.source.address }, mac: i.mac?.["@_address"], vlan: i.vlan?.tag?.["@_id"] })),
+      .map((i: Node) => ({ address: { ...i.source.address }, mac: i.mac?.["@_address"], vlan: i.vlan?.tag?.["@_id"], trust: i["@_trustGuestRxFilters"] })),
     expanders: (d.devices?.controller ?? [])
       .filter((c: Node) => /expander/.test(c["@_model"]))
       .map((c: Node) => ({ model: c["@_model"], index: c["@_index"], busNr: c.target["@_busNr"], node: String(c.target.node) })),
@@ -62,6 +62,7 @@ describeWith("virsh", "rendered domains on libvirt's test hypervisor", () => {
     expect(ours.hugepages).toHaveLength(1);
     expect(ours.expanders.length).toBeGreaterThan(0);
     expect(ours.hostdevs.length).toBeGreaterThan(0);
+    if (model.name === "nfv-a") expect(ours.vfs.map((v: Node) => [v.vlan, v.trust])).toEqual([["100", "yes"]]);
   });
 
   it("vcpupin on the running test domain reports the pinned host CPUs", () => {

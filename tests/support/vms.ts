@@ -29,7 +29,7 @@ export const nfvInput = (hostNodeOfCell1 = 1): VmSpecInput => ({
   disks: [{ source: { file: "/var/lib/libvirt/images/nfv-a.qcow2" }, iothread: 1 }],
   nics: [
     { type: "network", network: "default", mac: "52:54:00:aa:00:01" },
-    { type: "vf", address: "0000:3b:02.1", mac: "52:54:00:aa:00:02", vlan: 100, guestNode: 0 },
+    { type: "vf", address: "0000:3b:02.1", mac: "52:54:00:aa:00:02", vlan: 100, trust: true, guestNode: 0 },
   ],
   hostdevs: [{ address: "0000:af:00.0", guestNode: 1 }],
   expanderBuses: [{ guestNode: 0 }, { guestNode: 1 }],

@@ -6,6 +6,7 @@ import type { z as zod } from "zod";
 import { formatSize } from "../spec/units";
 import { parseOrThrow } from "../spec/validate";
 import { VirtkitValidationError } from "../errors";
+import { requireUniqueName } from "../plan/registry";
 
 export const HugepageMemoryArgsSchema = z.object({
   size: Size,
@@ -50,6 +51,7 @@ export class HugepageMemory extends pulumi.ComponentResource {
     if (a.size % page !== 0) {
       throw new VirtkitValidationError(component, [{ path: "size", reason: `${formatSize(a.size)} is not a whole number of ${a.pageSize} pages` }]);
     }
+    requireUniqueName("virtkit:index:HugepageMemory", name, opts);
     super("virtkit:index:HugepageMemory", name, {}, opts);
     this.spec = {
       size: a.size,

@@ -16,7 +16,7 @@ import { Qcow2Volume } from "../storage/Qcow2Volume";
 import { PciPassthrough } from "../network/PciPassthrough";
 import { SriovNic } from "../network/SriovNic";
 import { HugepageMemory } from "./HugepageMemory";
-import { recordPlannedVm } from "../plan/registry";
+import { recordPlannedVm, requireUniqueName } from "../plan/registry";
 import { placementReport, type PlacementReport } from "./placementReport";
 
 type SpecIn<K extends keyof VmSpecInput> = NonNullable<VmSpecInput[K]>;
@@ -87,6 +87,7 @@ export class PinnedVm extends pulumi.ComponentResource {
 
   constructor(name: string, args: PinnedVmArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // Validate and place before super(): bad input must fail before anything registers.
+    requireUniqueName("virtkit:index:PinnedVm", name, opts);
     const { spec, model, xml, placement, warnings } = planVm(name, args);
     super("virtkit:index:PinnedVm", name, {}, opts);
     const component = `PinnedVm "${name}"`;
@@ -163,7 +164,7 @@ function specInput(name: string, args: PinnedVmArgs, component: string): { input
   const nics = (args.nics ?? []).map((n, index) => {
     if (!(n instanceof SriovNic)) return n;
     n.attach(component);
-    if (n.vfAddress) return { type: "vf" as const, address: formatPciAddress(n.vfAddress), mac: n.mac, vlan: n.vlan };
+    if (n.vfAddress) return { type: "vf" as const, address: formatPciAddress(n.vfAddress), mac: n.mac, vlan: n.vlan, trust: n.trust };
     if (n.network) return { type: "vf-pool" as const, network: `sriov-${n.pf}`, mac: n.mac, vlan: n.vlan };
     pfNics.push({ index, nic: n });
     // stands in until placement picks the VF; replaced in withChosenVfs
@@ -235,7 +236,7 @@ function withChosenVfs(spec: VmSpec, placement: Placement, pfNics: PfNic[]): VmS
   const nics = spec.nics.map((n, i) => {
     const address = chosen.get(`nics[${i}]`);
     if (!pfNics.some((p) => p.index === i) || !address || n.type !== "vf-pool") return n;
-    return { type: "vf" as const, address, mac: n.mac, vlan: n.vlan };
+    return { type: "vf" as const, address, mac: n.mac, vlan: n.vlan, trust: pfNics.find((p) => p.index === i)!.nic.trust };
   });
   return { ...spec, nics };
 }

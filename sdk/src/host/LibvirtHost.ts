@@ -9,7 +9,7 @@ import { HostModelError } from "./capabilities";
 import { HostLedger } from "./ledger";
 import type { HostModel } from "./model";
 import { buildHostModel } from "./nodedev";
-import { recordPlannedHost } from "../plan/registry";
+import { recordPlannedHost, requireUniqueName } from "../plan/registry";
 
 export const LibvirtHostArgsSchema = z.object({
   /** libvirt connection URI: `qemu:///system`, `qemu+ssh://root@hv1/system`, `test:///default`. */
@@ -56,6 +56,7 @@ export class LibvirtHost extends pulumi.ComponentResource {
 
   constructor(name: string, args: LibvirtHostArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const { spec, model, ledger } = hostOf(name, args);
+    requireUniqueName("virtkit:index:LibvirtHost", name, opts);
     super("virtkit:index:LibvirtHost", name, {}, opts);
     this.hostName = name;
     this.uri = spec.uri;

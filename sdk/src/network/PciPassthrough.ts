@@ -5,6 +5,7 @@ import { PciAddressText } from "../spec/common";
 import { formatPciAddress, samePciAddress, type PciAddress } from "../spec/pci";
 import { parseOrThrow } from "../spec/validate";
 import type { LibvirtHost } from "../host/LibvirtHost";
+import { requireUniqueName } from "../plan/registry";
 
 export const PciPassthroughArgsSchema = z.object({ address: PciAddressText, managed: z.boolean().default(true) });
 
@@ -31,6 +32,7 @@ export class PciPassthrough extends pulumi.ComponentResource {
     if (known?.length && !known.some((d) => samePciAddress(d.address, a.address))) {
       throw new VirtkitValidationError(component, [{ path: "address", reason: `host ${args.host.hostName} has no PCI device ${formatPciAddress(a.address)} among its known devices` }]);
     }
+    requireUniqueName("virtkit:index:PciPassthrough", name, opts);
     super("virtkit:index:PciPassthrough", name, {}, opts);
     this.component = component;
     this.host = args.host;

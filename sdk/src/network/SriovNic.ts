@@ -7,6 +7,7 @@ import type { PciAddress } from "../spec/pci";
 import { parseOrThrow } from "../spec/validate";
 import { renderNetworkArgs } from "../render/volumeArgs";
 import type { LibvirtHost } from "../host/LibvirtHost";
+import { requireUniqueName } from "../plan/registry";
 
 const IFNAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}$/;
 
@@ -49,12 +50,14 @@ export class SriovNic extends pulumi.ComponentResource {
   readonly vfAddress: PciAddress | undefined;
   readonly vlan: number | undefined;
   readonly mac: string | undefined;
+  readonly trust: boolean;
   /** The hostdev network this NIC draws from, when the host's devices are unknown. */
   readonly network: libvirt.Network | undefined;
   private user: string | undefined;
 
   constructor(name: string, args: SriovNicArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const a = parseOrThrow(SriovNicArgsSchema, { ...args, host: undefined }, `SriovNic "${name}"`);
+    requireUniqueName("virtkit:index:SriovNic", name, opts);
     super("virtkit:index:SriovNic", name, {}, opts);
     this.component = `SriovNic "${name}"`;
     this.host = args.host;
@@ -62,6 +65,7 @@ export class SriovNic extends pulumi.ComponentResource {
     this.vfAddress = a.vf?.address;
     this.vlan = a.vlan;
     this.mac = a.mac;
+    this.trust = a.trust;
     if (a.pf && !a.vf && !args.host.model?.pciDevices.length) {
       const netName = `sriov-${a.pf}`;
       this.network = args.host.vfPoolNetwork(a.pf, () => {

@@ -1,5 +1,6 @@
 import type { Placement } from "../host/allocator";
 import type { HostLedger } from "../host/ledger";
+import { VirtkitValidationError } from "../errors";
 
 /**
  * What a program declared, for `virtkit plan`: filled by the components as they are
@@ -45,8 +46,33 @@ export function plannedHosts(): readonly PlannedHost[] {
   return hosts;
 }
 
+const componentNames = new Set<string>();
+
+/**
+ * The engine refuses two resources with one URN; mocks do not, and the failure would
+ * come late and far from the cause. A top-level virtkit component's URN is its type and
+ * name, so a name may be used once per component type in a program.
+ * Returns a reason when `name` is taken.
+ */
+export function claimComponentName(type: string, name: string, hasParent: boolean): string | undefined {
+  if (hasParent) return undefined; // the parent's type is part of the URN; leave those to the engine
+  const key = `${type}::${name}`;
+  if (componentNames.has(key)) {
+    return `another ${type.split(":").pop()} is already named "${name}" in this program; resource names must be unique (domainName and name set the libvirt names)`;
+  }
+  componentNames.add(key);
+  return undefined;
+}
+
+/** Throws VirtkitValidationError when a top-level component of this type already has `name`. */
+export function requireUniqueName(type: string, name: string, opts: { parent?: unknown }): void {
+  const reason = claimComponentName(type, name, opts.parent !== undefined);
+  if (reason) throw new VirtkitValidationError(`${type.split(":").pop()} "${name}"`, [{ path: "", reason }]);
+}
+
 /** Forgets everything recorded (between programs run in one process). */
 export function resetPlan(): void {
   planned.splice(0);
   hosts.splice(0);
+  componentNames.clear();
 }

@@ -112,7 +112,7 @@ function interfaceArgs(n: InterfaceModel): Record<string, unknown> {
     case "bridge":
       return { mac, source: { bridge: { bridge: n.bridge } }, model: { type: n.model } };
     case "hostdev":
-      return { mac, managed: true, source: { hostdev: { pci: { address: hostAddress(n.source) } } } };
+      return { mac, managed: true, trustGuestRxFilters: n.trust ? "yes" : undefined, source: { hostdev: { pci: { address: hostAddress(n.source) } } } };
   }
 }
 

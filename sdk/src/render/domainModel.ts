@@ -62,7 +62,14 @@ export interface DiskModel {
 export type InterfaceModel =
   | { readonly kind: "network"; readonly network: string; readonly model?: string; readonly mac?: string; readonly vlan?: number }
   | { readonly kind: "bridge"; readonly bridge: string; readonly model: string; readonly mac?: string }
-  | { readonly kind: "hostdev"; readonly source: PciAddress; readonly mac?: string; readonly vlan?: number; readonly guestAddress?: GuestPciAddress };
+  | {
+      readonly kind: "hostdev";
+      readonly source: PciAddress;
+      readonly mac?: string;
+      readonly vlan?: number;
+      readonly trust: boolean;
+      readonly guestAddress?: GuestPciAddress;
+    };
 
 /** A slot on the guest's PCI(e) topology: bus = index of the controller that provides it. */
 export interface GuestPciAddress {
@@ -136,7 +143,7 @@ export function buildDomainModel(vm: VmSpec, layout: DomainLayout, guestNodeOfDe
         case "bridge":
           return { kind: "bridge", bridge: n.bridge, model: n.model, mac: n.mac };
         case "vf":
-          return { kind: "hostdev", source: n.address, mac: n.mac, vlan: n.vlan, guestAddress: addressOf(`nics[${i}]`) };
+          return { kind: "hostdev", source: n.address, mac: n.mac, vlan: n.vlan, trust: n.trust, guestAddress: addressOf(`nics[${i}]`) };
         case "vf-pool":
           return { kind: "network", network: n.network, mac: n.mac, vlan: n.vlan };
       }

@@ -113,7 +113,7 @@ function interfaceElement(n: InterfaceModel): XmlElement {
     case "hostdev":
       return el(
         "interface",
-        { type: "hostdev", managed: true },
+        { type: "hostdev", managed: true, trustGuestRxFilters: n.trust || undefined },
         mac(n.mac),
         el("source", {}, hostAddress(n.source, true)),
         vlan(n.vlan),

@@ -32,6 +32,8 @@ export const VfNic = z.object({
   address: PciAddressText,
   mac: MacAddress.optional(),
   vlan: Vlan.optional(),
+  /** Let the guest change the VF's MAC and receive filters (`trustGuestRxFilters`). */
+  trust: z.boolean().default(false),
   /** Guest NUMA cell whose PCIe expander bus carries the device. */
   guestNode: int(0, 255, "guest NUMA cell").optional(),
 });

@@ -7,6 +7,7 @@ import { parseOrThrow } from "../spec/validate";
 import { renderVolumeArgs } from "../render/volumeArgs";
 import { renderVolumeXml } from "../render/storageXml";
 import type { LibvirtHost } from "../host/LibvirtHost";
+import { requireUniqueName } from "../plan/registry";
 
 export const Qcow2VolumeArgsSchema = z.object({
   pool: LibvirtName,
@@ -68,6 +69,7 @@ export class Qcow2Volume extends pulumi.ComponentResource {
     const component = `Qcow2Volume "${name}"`;
     const a = parseOrThrow(Qcow2VolumeArgsSchema, { ...args, host: undefined }, component);
     args.host.checkNameFree("volume", `${a.pool}/${a.name ?? `${name}.qcow2`}`, component, "name");
+    requireUniqueName("virtkit:index:Qcow2Volume", name, opts);
     super("virtkit:index:Qcow2Volume", name, {}, opts);
     this.poolName = a.pool;
     this.volumeName = a.name ?? `${name}.qcow2`;
