@@ -7,6 +7,8 @@ import { parseOrThrow } from "../spec/validate";
 import { renderVolumeArgs } from "../render/volumeArgs";
 import { renderVolumeXml } from "../render/storageXml";
 import type { LibvirtHost } from "../host/LibvirtHost";
+import { createHash } from "node:crypto";
+import { LuksVolume } from "./luksVolumeProvider";
 import { requireUniqueName } from "../plan/registry";
 
 export const Qcow2VolumeArgsSchema = z.object({
@@ -18,7 +20,12 @@ export const Qcow2VolumeArgsSchema = z.object({
       error: "expected { url } or { volume }",
     })
     .optional(),
-  encryption: z.object({ secretUuid: z.uuid({ message: "expected the UUID of a libvirt secret of usage type volume" }), passphrase: z.any() }).optional(),
+  encryption: z
+    .object({
+      secretUuid: z.uuid({ message: "expected a UUID for the libvirt secret" }).optional(),
+      passphrase: z.any().refine((p) => p !== undefined && p !== "", { message: "a LUKS volume needs a passphrase (a Pulumi secret)" }),
+    })
+    .optional(),
   allowReplace: z.boolean().default(false),
 });
 
@@ -33,10 +40,12 @@ export interface Qcow2VolumeArgs {
   /** Copy-on-write base: an image downloaded into the pool, or another volume. */
   baseImage?: { url: string } | { volume: Qcow2Volume };
   /**
-   * LUKS encryption. The passphrase stays a Pulumi secret; it must also be the value of the
-   * libvirt secret `secretUuid` on the host (provider v0.9.7 has no secret resource).
+   * LUKS encryption. virtkit defines a libvirt secret (usage: the volume's path) holding the
+   * passphrase, which stays a Pulumi secret, and creates the volume with `virsh` on the host
+   * (provider v0.9.7 cannot name a secret for a volume). `secretUuid` defaults to a UUID
+   * derived from host, pool and volume name, so it is stable across runs.
    */
-  encryption?: { secretUuid: string; passphrase: pulumi.Input<string> };
+  encryption?: { passphrase: pulumi.Input<string>; secretUuid?: string };
   /**
    * Allow changes that replace the volume (size, base image, format), destroying its data.
    * Default false: such a change is refused by the engine (the volume is protected).
@@ -50,7 +59,8 @@ export interface Qcow2VolumeArgs {
  * are not children of a VM, so no VM change can replace or delete them.
  */
 export class Qcow2Volume extends pulumi.ComponentResource {
-  readonly volume: libvirt.Volume;
+  /** The volume resource: the provider's Volume, or virtkit's LuksVolume when encrypted. */
+  readonly volume: libvirt.Volume | LuksVolume;
   /** The base image volume, when created from a URL. */
   readonly base: libvirt.Volume | undefined;
   readonly poolName: string;
@@ -74,7 +84,7 @@ export class Qcow2Volume extends pulumi.ComponentResource {
     this.poolName = a.pool;
     this.volumeName = a.name ?? `${name}.qcow2`;
     this.sizeBytes = a.size;
-    this.secretUuid = a.encryption?.secretUuid;
+    this.secretUuid = a.encryption && (a.encryption.secretUuid ?? stableUuid(`${args.host.uri}|${a.pool}|${this.volumeName}`));
     args.host.claimName("volume", `${a.pool}/${this.volumeName}`, component, "name");
 
     const childOpts = { parent: this, provider: args.host.provider };
@@ -102,14 +112,31 @@ export class Qcow2Volume extends pulumi.ComponentResource {
       pool: a.pool,
       capacity: a.size,
       format: "qcow2",
-      encryption: a.encryption && { secretUuid: a.encryption.secretUuid },
+      encryption: this.secretUuid && { secretUuid: this.secretUuid },
     }, component);
-    // The backing path is an Output (the base's path once created), so it joins the args here.
-    const volumeArgs = { ...renderVolumeArgs(spec), ...(backingPath ? { backingStore: { path: backingPath, format: { type: "qcow2" } } } : {}) };
-    this.volume = new libvirt.Volume(name, volumeArgs as unknown as libvirt.VolumeArgs, dataOpts);
-    this.path = this.volume.path;
     this.volumeXml = pulumi.output(backingPath ?? "").apply((p) => renderVolumeXml({ ...spec, backingStore: p ? { path: p, format: "qcow2" } : undefined }));
     this.passphrase = a.encryption ? pulumi.secret(args.encryption!.passphrase) : undefined;
+    if (this.passphrase && this.secretUuid) {
+      this.volume = new LuksVolume(
+        name,
+        { uri: args.host.uri, pool: a.pool, name: this.volumeName, volumeXml: this.volumeXml, secretUuid: this.secretUuid, passphrase: this.passphrase },
+        { ...dataOpts, provider: undefined, replaceOnChanges: ["*"] },
+      );
+    } else {
+      // The backing path is an Output (the base's path once created), so it joins the args here.
+      const volumeArgs = { ...renderVolumeArgs(spec), ...(backingPath ? { backingStore: { path: backingPath, format: { type: "qcow2" } } } : {}) };
+      this.volume = new libvirt.Volume(name, volumeArgs as unknown as libvirt.VolumeArgs, dataOpts);
+    }
+    this.path = this.volume.path;
     this.registerOutputs({ path: this.path, volumeXml: this.volumeXml, passphrase: this.passphrase });
   }
+}
+
+/** A UUID (version 5 layout) derived from `key`: the same volume gets the same secret UUID on every run. */
+export function stableUuid(key: string): string {
+  const h = createHash("sha1").update(`virtkit-luks:${key}`).digest();
+  h[6] = (h[6] & 0x0f) | 0x50;
+  h[8] = (h[8] & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString("hex");
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }

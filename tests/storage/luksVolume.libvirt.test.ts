@@ -1,0 +1,56 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { renderPoolXml, renderVolumeXml } from "../../sdk/src/render";
+import { PoolSpec, VolumeSpec } from "../../sdk/src/spec";
+import { parseOrThrow } from "../../sdk/src/spec/validate";
+import { luksVolumeProvider, type LuksVolumeInputs, type LuksVolumeOutputs } from "../../sdk/src/storage/luksVolumeProvider";
+import { stableUuid } from "../../sdk/src/storage/Qcow2Volume";
+import { describeWith, scratchDir, tempXml, virsh } from "../support/libvirt";
+
+const uri = "qemu:///system";
+
+describeWith("qemuDaemon", "LUKS volumes made by virtkit's provider on a real libvirtd", () => {
+  const dir = scratchDir();
+  const pool = `vk-luks-${process.pid}`;
+  beforeAll(() => virsh(uri, [`pool-create ${tempXml(renderPoolXml(parseOrThrow(PoolSpec, { name: pool, path: dir }, "p")))}`]));
+  afterAll(() => virsh(uri, [`pool-destroy ${pool}`]));
+
+  const inputs = (name: string, uuid = stableUuid(`test|${pool}|${name}`)): LuksVolumeInputs => ({
+    uri,
+    pool,
+    name,
+    secretUuid: uuid,
+    passphrase: "correct horse battery staple",
+    volumeXml: renderVolumeXml(parseOrThrow(VolumeSpec, { name, pool, capacity: "32MiB", encryption: { secretUuid: uuid } }, "v")),
+  });
+
+  it("creates a qcow2 volume with a LUKS header, keyed by a private libvirt secret, and deletes both", async () => {
+    const created = await luksVolumeProvider.create(inputs("enc.qcow2"));
+    const outs = created.outs as LuksVolumeOutputs;
+    expect(created.id).toBe(`${dir}/enc.qcow2`);
+    const info = JSON.parse(execFileSync("qemu-img", ["info", "--output=json", created.id], { encoding: "utf8" }));
+    expect(info.format).toBe("qcow2");
+    expect(info["format-specific"].data.encrypt.format).toBe("luks");
+    expect(virsh(uri, ["secret-list"])).toContain(outs.secretUuid);
+    // private: libvirt will not hand the passphrase back
+    expect(spawnSync("virsh", ["-c", uri, "secret-get-value", outs.secretUuid]).status).not.toBe(0);
+
+    await luksVolumeProvider.delete!(created.id, outs);
+    expect(existsSync(created.id)).toBe(false);
+    expect(virsh(uri, ["secret-list"])).not.toContain(outs.secretUuid);
+  });
+
+  it("leaves no secret behind when the volume cannot be created", async () => {
+    const first = await luksVolumeProvider.create(inputs("taken.qcow2"));
+    const clash = inputs("taken.qcow2", stableUuid("another"));
+    await expect(luksVolumeProvider.create(clash)).rejects.toThrow();
+    expect(virsh(uri, ["secret-list"])).not.toContain(clash.secretUuid);
+    await luksVolumeProvider.delete!(first.id, first.outs);
+  });
+
+  it("replaces the volume when anything about it changes", async () => {
+    const olds = { ...inputs("x.qcow2"), path: "/x" };
+    expect(await luksVolumeProvider.diff!("/x", olds, inputs("x.qcow2"))).toMatchObject({ changes: false, replaces: [] });
+    expect(await luksVolumeProvider.diff!("/x", olds, { ...inputs("x.qcow2"), passphrase: "new" })).toMatchObject({ changes: true, replaces: ["passphrase"] });
+  });
+});
