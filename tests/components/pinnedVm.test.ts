@@ -134,6 +134,18 @@ describe("PinnedVm on a known host", () => {
     expect(d.inputs.numaTune.memory.nodeset).toBe("1");
   });
 
+  it("claims hugepages only for the guest cells they back", async () => {
+    const host = host2s();
+    const vm = new virtkit.PinnedVm(uniq("part"), {
+      host,
+      vcpus: 2,
+      memory: { size: "1280MiB", hugepages: { pageSize: "1GiB", guestNodes: "1" } },
+      numa: { cells: [{ cpus: "0", memory: "256MiB" }, { cpus: "1", memory: "1GiB" }] },
+    });
+    const placement = await valueOf(vm.placement);
+    expect(placement.memory.filter((m) => m.pageSize === "1GiB").reduce((n, m) => n + (m.pages ?? 0), 0)).toBe(1);
+  });
+
   it("names both VMs when explicit pins collide", () => {
     const host = host2s();
     new virtkit.PinnedVm("cache", { host, vcpus: 2, pinning: { vcpus: ["17", "18"] }, memory: { size: "1GiB" } });

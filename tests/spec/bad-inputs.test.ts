@@ -122,6 +122,11 @@ describe("validation errors", () => {
     expect(vm.chipset).toBe("q35");
   });
 
+  it("accept hugepages on some guest cells when only those cells are whole pages", () => {
+    const vm = parseOrThrow(VmSpec, withVm({ memory: { size: "1280MiB", hugepages: { pageSize: "1GiB", guestNodes: "1" } }, numa: { cells: [{ cpus: "0-1", memory: "256MiB" }, { cpus: "2-3", memory: "1GiB" }] } }), "x");
+    expect(vm.memory.hugepages?.guestNodes).toEqual([1]);
+  });
+
   it("refuse a hostdev network without a PF name", () => {
     expect(() => parseOrThrow(NetworkSpec, { forward: "hostdev", name: "sriov" }, 'SriovNic "n"')).toThrow(/pf/);
   });

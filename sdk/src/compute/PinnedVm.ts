@@ -214,6 +214,10 @@ function demandOf(spec: VmSpec, args: PinnedVmArgs, component: string, pfNics: P
     const owner = args.hostdevs?.[i] instanceof PciPassthrough ? (args.hostdevs[i] as PciPassthrough).component : component;
     devices.push({ kind: "pci", owner, path: `hostdevs[${i}]`, address: h.address });
   });
+  // Only hugepage memory is claimed from the host's pools (ordinary memory is not accounted):
+  // with hugepages on some guest cells only, the others count for nothing.
+  const backed = (cell: number) => !hp?.guestNodes || hp.guestNodes.includes(cell);
+  const cells = spec.numa.cells.map((c, i) => ({ vcpus: c.cpus, memoryBytes: hp && !backed(i) ? 0 : c.memory }));
   return {
     owner: component,
     vcpus: spec.vcpus,
@@ -222,8 +226,8 @@ function demandOf(spec: VmSpec, args: PinnedVmArgs, component: string, pfNics: P
     iothreads: spec.iothreads,
     emulator: args.emulator ?? "housekeeping",
     numa: spec.numa.allowSpanning ? "spread" : "local",
-    guestCells: spec.numa.cells.length ? spec.numa.cells.map((c) => ({ vcpus: c.cpus, memoryBytes: c.memory })) : undefined,
-    memory: { bytes: spec.memory.size, pageSizeBytes: hp && PAGE_SIZES[hp.pageSize], hostNodes: spec.numa.hostNodes },
+    guestCells: cells.length ? cells : undefined,
+    memory: { bytes: hp?.guestNodes ? cells.reduce((sum, c) => sum + c.memoryBytes, 0) : spec.memory.size, pageSizeBytes: hp && PAGE_SIZES[hp.pageSize], hostNodes: spec.numa.hostNodes },
     devices,
     strictLocality: args.strictLocality,
   };

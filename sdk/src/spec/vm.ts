@@ -82,7 +82,8 @@ function checkMemory(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
   const hp = vm.memory?.hugepages;
   if (!hp || !(hp.pageSize in PAGE_SIZES) || !isCount(vm.memory.size) || !Array.isArray(vm.numa?.cells)) return;
   const page = PAGE_SIZES[hp.pageSize];
-  if (vm.memory.size % page !== 0) {
+  // With guestNodes only those cells are on hugepages, and only they need whole pages.
+  if (!hp.guestNodes && vm.memory.size % page !== 0) {
     issue(ctx, ["memory", "size"], `${formatSize(vm.memory.size)} is not a whole number of ${hp.pageSize} pages`);
   }
   vm.numa.cells.forEach((cell, i) => {
