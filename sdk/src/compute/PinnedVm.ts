@@ -101,9 +101,10 @@ export class PinnedVm extends pulumi.ComponentResource {
       replaceOnChanges: DOMAIN_REPLACE_ON_CHANGES,
       dependsOn: [...volumes, ...(args.nics ?? []).filter((n): n is SriovNic => n instanceof SriovNic)],
     });
-    recordPlannedVm({ component, host: host.hostName, domainName: spec.name, domainXml: xml, placement, warnings });
+    const report = placementReport(host.hostName, spec, placement);
+    recordPlannedVm({ component, host: host.hostName, domainName: spec.name, domainXml: xml, placement, report, warnings });
     this.domainXml = pulumi.output(xml);
-    this.placement = pulumi.output(placementReport(host.hostName, spec, placement));
+    this.placement = pulumi.output(report);
     this.uuid = this.domain.uuid;
     this.registerOutputs({ domainXml: this.domainXml, placement: this.placement, uuid: this.uuid });
   }

@@ -1,5 +1,6 @@
 import type { Placement } from "../host/allocator";
 import type { HostLedger } from "../host/ledger";
+import type { PlacementReport } from "../compute/placementReport";
 import { VirtkitValidationError } from "../errors";
 
 /**
@@ -15,6 +16,8 @@ export interface PlannedVm {
   readonly domainName: string;
   readonly domainXml: string;
   readonly placement: Placement | undefined;
+  /** The placement as reported to users; for an unknown host, the explicit pins. */
+  readonly report: PlacementReport;
   readonly warnings: readonly string[];
 }
 

@@ -1,7 +1,4 @@
 import { capacityReport, formatCapacityTable } from "../host/capacity";
-import { formatCpuset } from "../spec/cpuset";
-import { formatPciAddress } from "../spec/pci";
-import { formatSize } from "../spec/units";
 import type { ProgramPlan } from "./runProgram";
 
 /** Plain-text table: columns padded to their widest cell. */
@@ -21,26 +18,18 @@ export function formatResources(plan: ProgramPlan): string {
 export function formatPlacement(plan: ProgramPlan): string {
   const rows: string[][] = [];
   for (const vm of plan.vms) {
-    const p = vm.placement;
-    if (!p) {
-      rows.push([vm.component, vm.host, "-", "(host capabilities unknown: not placed)", "-", "-", "-"]);
-      continue;
-    }
-    const memory = p.memory.map((m) => `node${m.node}: ${formatSize(m.bytes)}${m.pageSizeBytes ? ` (${m.pages} × ${formatSize(m.pageSizeBytes)})` : ""}`).join(", ");
-    const devices = p.devices.map((d) => `${d.path} ${formatPciAddress(d.address)}${d.node === undefined ? "" : ` node${d.node}`}`).join(", ");
-    p.vcpus.forEach((v, i) => {
-      rows.push([
-        i === 0 ? vm.component : "",
-        i === 0 ? vm.host : "",
-        String(v.vcpu),
-        formatCpuset(v.hostCpus),
-        String(v.node),
-        i === 0 ? `emulator ${p.emulator.length ? formatCpuset(p.emulator) : "unpinned"}; ${memory}` : "",
-        i === 0 ? devices || "-" : "",
-      ]);
+    const r = vm.report;
+    const where = (node: number | undefined) => (node === undefined ? "" : `node${node}: `);
+    const memory = r.memory.map((m) => `${where(m.node)}${m.size}${m.pages ? ` (${m.pages} × ${m.pageSize})` : m.pageSize ? ` on ${m.pageSize} pages` : ""}`).join(", ");
+    const devices = r.devices.map((d) => `${d.path} ${d.address}${d.node === undefined ? "" : ` node${d.node}`}`).join(", ") || "-";
+    const first = [vm.component, vm.host];
+    const summary = [`emulator ${r.emulator ?? "unpinned"}; ${memory}`, devices];
+    if (r.vcpus.length === 0) rows.push([...first, "-", "unpinned", "-", ...summary]);
+    r.vcpus.forEach((v, i) => {
+      rows.push([...(i === 0 ? first : ["", ""]), String(v.vcpu), v.hostCpus, v.node === undefined ? "?" : String(v.node), ...(i === 0 ? summary : ["", ""])]);
     });
   }
-  return table(["VM", "host", "vCPU", "host CPU", "node", "emulator; hugepages per node", "VFs / devices"], rows);
+  return table(["VM", "host", "vCPU", "host CPU", "node", "emulator; memory per node", "VFs / devices"], rows);
 }
 
 export function formatCapacity(plan: ProgramPlan): string {
