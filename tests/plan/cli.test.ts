@@ -50,9 +50,19 @@ new virtkit.PinnedVm("bad", { host, vcpus: 4, cpu: { topology: { sockets: 1, cor
     expect(r.stdout).toContain("memory.size: 1536MiB is not a whole number of 1GiB pages");
   });
 
-  it("exits 1 when libvirt refuses a domain", () => {
-    const r = runCli("plan", "examples/single-vm", "--uri", "bogus+nothing:///x", "--no-xml");
+  it("exits 1 when libvirt's QEMU driver refuses a domain, quoting libvirt", () => {
+    mkdirSync(join(root, ".scratch"), { recursive: true });
+    const dir = mkdtempSync(join(root, ".scratch", "cli-"));
+    // valid to virtkit (the host's nodes are unknown), impossible on any real host here
+    writeFileSync(
+      join(dir, "index.ts"),
+      `import * as virtkit from "virtkit";
+const host = new virtkit.LibvirtHost("h", { uri: "qemu:///system" });
+new virtkit.PinnedVm("far", { host, vcpus: 1, memory: { size: "64MiB" }, numa: { hostNodes: "63" }, pinning: { vcpus: ["0"] } });
+`,
+    );
+    const r = runCli("plan", dir, "--uri", "qemu:///system", "--no-xml");
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/REFUSED/);
+    expect(r.stdout).toMatch(/PinnedVm "far"\s+schema, domxml-to-native on qemu:\/\/\/system\s+REFUSED: .*NUMA node 63 is unavailable/);
   });
 });

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { checkWithLibvirt } from "../../sdk/src/plan/libvirtCheck";
+import { checkWithLibvirt, withoutPassthrough } from "../../sdk/src/plan/libvirtCheck";
 import { formatPlacement } from "../../sdk/src/plan/report";
 import { runProgram, type ProgramPlan } from "../../sdk/src/plan/runProgram";
 import { describeWith } from "../support/libvirt";
@@ -68,5 +68,16 @@ describeWith("virsh", "examples judged by libvirt's test hypervisor", () => {
     const verdicts = checkWithLibvirt(plans[name].vms, "test:///default");
     expect(verdicts.length).toBeGreaterThan(0);
     for (const v of verdicts) expect(v).toMatchObject({ ok: true, message: "defined and running" });
+  });
+});
+
+describe("the libvirt check of a real QEMU driver", () => {
+  it("leaves passed-through devices out of domxml-to-native, and only them", () => {
+    const vm = plans["nfv-host"].vms.find((v) => v.domainName === "dpi")!;
+    const { xml, removed } = withoutPassthrough(vm.domainXml);
+    expect(removed).toBe(2);
+    expect(xml).not.toMatch(/<hostdev|type="hostdev"/);
+    expect(xml).toContain('<controller type="pci" index="1" model="pcie-expander-bus">');
+    expect(xml.match(/<vcpupin /g)).toHaveLength(8);
   });
 });

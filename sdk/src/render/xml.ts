@@ -70,3 +70,10 @@ export function parseXml(xml: string, arrays: readonly string[] = []): Record<st
   });
   return parser.parse(xml, true) as Record<string, unknown>;
 }
+
+const plainBuilder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: "@_", format: true, indentBy: "  ", suppressEmptyNode: true });
+
+/** Serialises a document read by {@link parseXml} (order of unlike siblings may change; libvirt does not mind). */
+export function buildXml(doc: Record<string, unknown>): string {
+  return plainBuilder.build(doc) as string;
+}
