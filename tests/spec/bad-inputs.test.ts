@@ -74,6 +74,11 @@ const cases: Case[] = [
   ["disk source relative path", withVm({ disks: [{ source: { file: "a.qcow2" } }] }), "disks[0].source.file", /expected an absolute path/],
   ["expander bus for a missing cell", withVm({ hostdevs: [{ address: "0000:af:00.0" }], expanderBuses: [{ guestNode: 1 }] }), "expanderBuses[0].guestNode", /guest cell 1 does not exist/],
   ["unknown chipset", withVm({ chipset: "pc" }), "chipset", /q35|Invalid option/],
+  ["VF behind a missing guest cell", withVm({ nics: [{ type: "vf", address: "0000:3b:02.0", guestNode: 3 }], numa: { cells: [{ cpus: "0-1", memory: "2GiB" }, { cpus: "2-3", memory: "2GiB" }] } }), "nics[0].guestNode", /guest cell 3 does not exist; the guest has cells 0-1/],
+  ["hostdev behind a missing guest cell", withVm({ hostdevs: [{ address: "0000:af:00.0", guestNode: 1 }] }), "hostdevs[0].guestNode", /guest cell 1 does not exist; the guest has no NUMA cells/],
+  ["two expander buses for one cell", withVm({ hostdevs: [{ address: "0000:af:00.0" }], numa: { cells: [{ cpus: "0-3", memory: "4GiB" }] }, expanderBuses: [{ guestNode: 0 }, { guestNode: 0 }] }), "expanderBuses[1].guestNode", /already has expanderBuses\[0\]/],
+  ["two expander buses with one bus number", withVm({ hostdevs: [{ address: "0000:af:00.0" }], numa: { cells: [{ cpus: "0-1", memory: "2GiB" }, { cpus: "2-3", memory: "2GiB" }] }, expanderBuses: [{ guestNode: 0, busNr: 200 }, { guestNode: 1, busNr: 200 }] }), "expanderBuses[1].busNr", /bus number 200 is already used/],
+  ["spanning without guest cells", withVm({ numa: { allowSpanning: true } }), "numa.allowSpanning", /needs at least two guest NUMA cells/],
 ];
 
 describe("a VM spec with one bad field", () => {

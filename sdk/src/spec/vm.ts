@@ -111,9 +111,24 @@ function checkNuma(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
   vm.numa.memnodes.forEach((m, i) => {
     if (m.cell >= cells.length) issue(ctx, ["numa", "memnodes", i, "cell"], `guest cell ${m.cell} does not exist; ${describeCells(cells.length)}`);
   });
+  const cellExists = (path: (string | number)[], node: number | undefined) => {
+    if (node !== undefined && node >= cells.length) issue(ctx, path, `guest cell ${node} does not exist; ${describeCells(cells.length)}`);
+  };
+  const busNodes = new Map<number, number>();
+  const busNrs = new Map<number, number>();
   vm.expanderBuses.forEach((b, i) => {
-    if (b.guestNode >= cells.length) issue(ctx, ["expanderBuses", i, "guestNode"], `guest cell ${b.guestNode} does not exist; ${describeCells(cells.length)}`);
+    cellExists(["expanderBuses", i, "guestNode"], b.guestNode);
+    if (busNodes.has(b.guestNode)) issue(ctx, ["expanderBuses", i, "guestNode"], `guest cell ${b.guestNode} already has expanderBuses[${busNodes.get(b.guestNode)}]`);
+    else busNodes.set(b.guestNode, i);
+    if (b.busNr !== undefined && busNrs.has(b.busNr)) issue(ctx, ["expanderBuses", i, "busNr"], `bus number ${b.busNr} is already used by expanderBuses[${busNrs.get(b.busNr)}]`);
+    else if (b.busNr !== undefined) busNrs.set(b.busNr, i);
   });
+  vm.nics.forEach((n, i) => n.type === "vf" && cellExists(["nics", i, "guestNode"], n.guestNode));
+  vm.hostdevs.forEach((h, i) => cellExists(["hostdevs", i, "guestNode"], h.guestNode));
+  if (vm.numa.allowSpanning && cells.length < 2) {
+    // A guest spread over host nodes without NUMA cells cannot know which memory is far.
+    issue(ctx, ["numa", "allowSpanning"], "spanning host nodes needs at least two guest NUMA cells (numa.cells), so the guest sees the split");
+  }
   if (cells.length === 0) return;
   const owner = new Map<number, number>();
   cells.forEach((cell, i) => {
