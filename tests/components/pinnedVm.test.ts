@@ -263,3 +263,63 @@ describe("component names", () => {
     expect(() => new virtkit.HugepageMemory("twin", { size: "2GiB", pageSize: "1GiB" })).not.toThrow();
   });
 });
+
+describe("parts of a VM", () => {
+  const known = () => new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system", capabilities, devices });
+
+  it("must be on the VM's host", () => {
+    const hv1 = known();
+    const hv2 = known();
+    const nic = new virtkit.SriovNic(uniq("nic"), { host: hv1, vf: { address: "0000:3b:02.4" } });
+    const vol = new virtkit.Qcow2Volume(uniq("vol"), { host: hv1, pool: "default", size: "1GiB" });
+    expect(() => new virtkit.PinnedVm(uniq("vm"), { host: hv2, vcpus: 1, memory: { size: "1GiB" }, nics: [nic], disks: [vol] })).toThrow(
+      /disks\[0\]: Qcow2Volume "vol\d+" is on host hv\d+, not on hv\d+\n.*nics\[0\]: SriovNic "nic\d+" is on host/s,
+    );
+  });
+
+  it("belong to one VM: a data volume cannot be attached twice", () => {
+    const host = known();
+    const vol = new virtkit.Qcow2Volume(uniq("vol"), { host, pool: "default", size: "1GiB" });
+    new virtkit.PinnedVm("owner", { host, vcpus: 1, memory: { size: "1GiB" }, disks: [vol] });
+    expect(() => new virtkit.PinnedVm("thief", { host, vcpus: 1, memory: { size: "1GiB" }, disks: [vol] })).toThrow(/disks\[0\]: Qcow2Volume "vol\d+" is already attached to PinnedVm "owner"/);
+  });
+
+  it("stay free, with the VM's name, when the VM fails", () => {
+    const host = known();
+    const mem = new virtkit.HugepageMemory(uniq("mem"), { size: "2GiB", pageSize: "1GiB" });
+    const nic = new virtkit.SriovNic(uniq("nic"), { host, pf: "enp59s0f0" });
+    // CPU 999 does not exist: this VM fails in placement, after its parts were checked
+    expect(() => new virtkit.PinnedVm("retry", { host, vcpus: 2, pinning: { vcpus: ["2", "999"] }, memory: mem, nics: [nic] })).toThrow(/CPU 999/);
+    const vm = new virtkit.PinnedVm("retry", { host, vcpus: 2, pinning: { vcpus: ["2", "3"] }, memory: mem, nics: [nic] });
+    expect(vm).toBeDefined();
+    // and the failed attempt held on to nothing
+    expect(() => new virtkit.PinnedVm(uniq("other"), { host, vcpus: 1, pinning: { vcpus: ["4"] }, memory: { size: "1GiB" } })).not.toThrow();
+  });
+
+  it("refuses a VF that is not a VF of the PF it names", () => {
+    const host = known();
+    const nic = new virtkit.SriovNic(uniq("nic"), { host, pf: "enp175s0f0", vf: { address: "0000:3b:02.5" } });
+    expect(() => new virtkit.PinnedVm(uniq("vm"), { host, vcpus: 1, memory: { size: "1GiB" }, nics: [nic] })).toThrow(/nics\[0\]: .*3b:02\.5.*enp175s0f0|enp175s0f0.*3b:02\.5/);
+  });
+
+  it("make the domain wait for the hostdev network its VF comes from", async () => {
+    const captured: pulumi.ResourceOptions[] = [];
+    const capture: pulumi.ResourceTransformation = (args) => {
+      if (args.type === "libvirt:index/domain:Domain") captured.push(args.opts);
+      return undefined;
+    };
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const nic = new virtkit.SriovNic(uniq("pool"), { host, pf: "enp59s0f0" });
+    new virtkit.PinnedVm(uniq("vm"), { host, vcpus: 1, memory: { size: "1GiB" }, nics: [nic] }, { transformations: [capture] });
+    expect(nic.network).toBeDefined();
+    expect(captured[0].dependsOn).toContain(nic.network);
+  });
+
+  it("a volume's default name is checked before anything registers", async () => {
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const long = `v${"x".repeat(60)}`;
+    expect(() => new virtkit.Qcow2Volume(long, { host, pool: "default", size: "1GiB" })).toThrow(/name: .* is 67 characters long; at most 64/);
+    await settle();
+    expect(resources.some((r) => r.name === long)).toBe(false);
+  });
+});

@@ -6,6 +6,7 @@ import type { z as zod } from "zod";
 import { formatSize } from "../spec/units";
 import { parseOrThrow } from "../spec/validate";
 import { VirtkitValidationError } from "../errors";
+import { Attachment } from "../host/attachment";
 import { requireUniqueName } from "../plan/registry";
 
 export const HugepageMemoryArgsSchema = z.object({
@@ -42,7 +43,8 @@ export class HugepageMemory extends pulumi.ComponentResource {
   readonly pageSizeBytes: pulumi.Output<number>;
   /** Number of pages the VM takes from the host pool. */
   readonly pages: pulumi.Output<number>;
-  private user: string | undefined;
+  /** The VM this memory belongs to. */
+  readonly attachment: Attachment;
 
   constructor(name: string, args: HugepageMemoryArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const component = `HugepageMemory "${name}"`;
@@ -53,6 +55,7 @@ export class HugepageMemory extends pulumi.ComponentResource {
     }
     requireUniqueName("virtkit:index:HugepageMemory", name, opts);
     super("virtkit:index:HugepageMemory", name, {}, opts);
+    this.attachment = new Attachment(component);
     this.spec = {
       size: a.size,
       hugepages: { pageSize: a.pageSize },
@@ -68,10 +71,4 @@ export class HugepageMemory extends pulumi.ComponentResource {
     this.registerOutputs({ sizeBytes: this.sizeBytes, pageSizeBytes: this.pageSizeBytes, pages: this.pages });
   }
 
-  /** Guest RAM belongs to one VM: a second VM using the same memory is an error naming both. */
-  attach(vm: string): string | undefined {
-    if (this.user && this.user !== vm) return `is already the memory of ${this.user}`;
-    this.user = vm;
-    return undefined;
-  }
 }

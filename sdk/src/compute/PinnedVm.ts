@@ -16,7 +16,8 @@ import { Qcow2Volume } from "../storage/Qcow2Volume";
 import { PciPassthrough } from "../network/PciPassthrough";
 import { SriovNic } from "../network/SriovNic";
 import { HugepageMemory } from "./HugepageMemory";
-import { recordPlannedVm, requireUniqueName } from "../plan/registry";
+import { checkUniqueName, recordPlannedVm, requireUniqueName } from "../plan/registry";
+import { checkHostBound } from "../host/attachment";
 import { placementReport, type PlacementReport } from "./placementReport";
 
 type SpecIn<K extends keyof VmSpecInput> = NonNullable<VmSpecInput[K]>;
@@ -87,8 +88,9 @@ export class PinnedVm extends pulumi.ComponentResource {
 
   constructor(name: string, args: PinnedVmArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // Validate and place before super(): bad input must fail before anything registers.
-    requireUniqueName("virtkit:index:PinnedVm", name, opts);
+    checkUniqueName("virtkit:index:PinnedVm", name, opts);
     const { spec, model, xml, placement, warnings } = planVm(name, args);
+    requireUniqueName("virtkit:index:PinnedVm", name, opts);
     super("virtkit:index:PinnedVm", name, {}, opts);
     const component = `PinnedVm "${name}"`;
     const host = args.host;
@@ -99,7 +101,8 @@ export class PinnedVm extends pulumi.ComponentResource {
       parent: this,
       provider: host.provider,
       replaceOnChanges: DOMAIN_REPLACE_ON_CHANGES,
-      dependsOn: [...volumes, ...(args.nics ?? []).filter((n): n is SriovNic => n instanceof SriovNic)],
+      // the hostdev networks VFs come from must exist before the domain starts, and outlive it
+      dependsOn: [...volumes, ...(args.nics ?? []).flatMap((n) => (n instanceof SriovNic && n.network ? [n.network] : []))],
     });
     const report = placementReport(host.hostName, spec, placement);
     recordPlannedVm({ component, host: host.hostName, domainName: spec.name, domainXml: xml, placement, report, warnings });
@@ -117,6 +120,7 @@ export class PinnedVm extends pulumi.ComponentResource {
 export function planVm(name: string, args: PinnedVmArgs) {
   const component = `PinnedVm "${name}"`;
   const host = args.host;
+  checkParts(args, component);
   const { input, pfNics } = specInput(name, args, component);
   let spec = parseOrThrow(VmSpec, input, component);
   host.checkNameFree("domain", spec.name, component, "domainName");
@@ -142,8 +146,29 @@ export function planVm(name: string, args: PinnedVmArgs) {
   const model = buildDomainModel(spec, layout, deviceNodes);
   const xml = renderDomainXml(model);
   warnings.push(...providerGaps(model));
+  // Everything checked: only now does the VM take its name and its parts.
   host.claimName("domain", spec.name, component, "domainName");
+  for (const { part } of partsOf(args)) part.attachment.commit(component);
   return { spec, model, xml, placement, warnings };
+}
+
+/** The components a VM takes for itself, with their field paths. */
+function partsOf(args: PinnedVmArgs): { path: string; part: HugepageMemory | Qcow2Volume | SriovNic | PciPassthrough }[] {
+  const parts: { path: string; part: HugepageMemory | Qcow2Volume | SriovNic | PciPassthrough }[] = [];
+  if (args.memory instanceof HugepageMemory) parts.push({ path: "memory", part: args.memory });
+  (args.disks ?? []).forEach((d, i) => d instanceof Qcow2Volume && parts.push({ path: `disks[${i}]`, part: d }));
+  (args.nics ?? []).forEach((n, i) => n instanceof SriovNic && parts.push({ path: `nics[${i}]`, part: n }));
+  (args.hostdevs ?? []).forEach((h, i) => h instanceof PciPassthrough && parts.push({ path: `hostdevs[${i}]`, part: h }));
+  return parts;
+}
+
+/** Each part must be on the VM's host and not another VM's already. */
+function checkParts(args: PinnedVmArgs, component: string): void {
+  const issues = partsOf(args).flatMap(({ path, part }) => {
+    const issue = part instanceof HugepageMemory ? part.attachment.check(component, path) : checkHostBound(part, component, args.host.hostName, path);
+    return issue ? [issue] : [];
+  });
+  if (issues.length) throw new VirtkitValidationError(component, issues);
 }
 
 /** A NIC to take from a PF by placement: its index in `nics` and the SriovNic. */
@@ -155,16 +180,11 @@ interface PfNic {
 /** Turns component references into plain spec input; PF NICs wait for placement to pick a VF. */
 function specInput(name: string, args: PinnedVmArgs, component: string): { input: VmSpecInput; pfNics: PfNic[] } {
   const memory = args.memory instanceof HugepageMemory ? args.memory.spec : args.memory;
-  if (args.memory instanceof HugepageMemory) {
-    const taken = args.memory.attach(component);
-    if (taken) throw new VirtkitValidationError(component, [{ path: "memory", reason: `HugepageMemory ${taken}` }]);
-  }
   const hugepageNodes = args.memory instanceof HugepageMemory ? args.memory.hostNodes : undefined;
   const numa = args.numa ?? {};
   const pfNics: PfNic[] = [];
   const nics = (args.nics ?? []).map((n, index) => {
     if (!(n instanceof SriovNic)) return n;
-    n.attach(component);
     if (n.vfAddress) return { type: "vf" as const, address: formatPciAddress(n.vfAddress), mac: n.mac, vlan: n.vlan, trust: n.trust };
     if (n.network) return { type: "vf-pool" as const, network: `sriov-${n.pf}`, mac: n.mac, vlan: n.vlan };
     pfNics.push({ index, nic: n });
@@ -188,7 +208,6 @@ function specInput(name: string, args: PinnedVmArgs, component: string): { input
     nics,
     hostdevs: (args.hostdevs ?? []).map((h) => {
       if (!(h instanceof PciPassthrough)) return h;
-      h.attach(component);
       return { address: formatPciAddress(h.address), managed: h.managed };
     }),
     chipset: args.chipset,
@@ -208,8 +227,10 @@ function demandOf(spec: VmSpec, args: PinnedVmArgs, component: string, pfNics: P
   spec.nics.forEach((n, i) => {
     const owner = args.nics?.[i] instanceof SriovNic ? (args.nics[i] as SriovNic).component : component;
     const pfNic = pfIndex.get(i);
+    const nic = args.nics?.[i] instanceof SriovNic ? (args.nics[i] as SriovNic) : undefined;
+    // a VF named by address and PF: the ledger checks that the VF is the PF's
     if (pfNic) devices.push({ kind: "vf", owner, path: `nics[${i}]`, pf: pfNic.pf });
-    else if (n.type === "vf") devices.push({ kind: "vf", owner, path: `nics[${i}]`, address: n.address });
+    else if (n.type === "vf") devices.push({ kind: "vf", owner, path: `nics[${i}]`, address: n.address, ...(nic?.pf ? { pf: nic.pf } : {}) });
   });
   spec.hostdevs.forEach((h, i) => {
     const owner = args.hostdevs?.[i] instanceof PciPassthrough ? (args.hostdevs[i] as PciPassthrough).component : component;

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { VirtkitValidationError } from "../errors";
+import { Attachment } from "../host/attachment";
 import { PciAddressText } from "../spec/common";
 import { formatPciAddress, samePciAddress, type PciAddress } from "../spec/pci";
 import { parseOrThrow } from "../spec/validate";
@@ -23,7 +24,8 @@ export class PciPassthrough extends pulumi.ComponentResource {
   readonly component: string;
   readonly address: PciAddress;
   readonly managed: boolean;
-  private user: string | undefined;
+  /** The VM this device belongs to. */
+  readonly attachment: Attachment;
 
   constructor(name: string, args: PciPassthroughArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const component = `PciPassthrough "${name}"`;
@@ -35,16 +37,10 @@ export class PciPassthrough extends pulumi.ComponentResource {
     requireUniqueName("virtkit:index:PciPassthrough", name, opts);
     super("virtkit:index:PciPassthrough", name, {}, opts);
     this.component = component;
+    this.attachment = new Attachment(component);
     this.host = args.host;
     this.address = a.address;
     this.managed = a.managed;
     this.registerOutputs({});
-  }
-
-  attach(vm: string): void {
-    if (this.user && this.user !== vm) {
-      throw new VirtkitValidationError(vm, [{ path: "hostdevs", reason: `${this.component} is already attached to ${this.user}` }]);
-    }
-    this.user = vm;
   }
 }

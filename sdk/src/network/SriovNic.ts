@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as libvirt from "@pulumi/libvirt";
 import { z } from "zod";
-import { VirtkitValidationError } from "../errors";
+import { Attachment } from "../host/attachment";
 import { int, MacAddress, PciAddressText } from "../spec/common";
 import type { PciAddress } from "../spec/pci";
 import { parseOrThrow } from "../spec/validate";
@@ -53,13 +53,15 @@ export class SriovNic extends pulumi.ComponentResource {
   readonly trust: boolean;
   /** The hostdev network this NIC draws from, when the host's devices are unknown. */
   readonly network: libvirt.Network | undefined;
-  private user: string | undefined;
+  /** The VM this VF belongs to. */
+  readonly attachment: Attachment;
 
   constructor(name: string, args: SriovNicArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const a = parseOrThrow(SriovNicArgsSchema, { ...args, host: undefined }, `SriovNic "${name}"`);
     requireUniqueName("virtkit:index:SriovNic", name, opts);
     super("virtkit:index:SriovNic", name, {}, opts);
     this.component = `SriovNic "${name}"`;
+    this.attachment = new Attachment(this.component);
     this.host = args.host;
     this.pf = a.pf;
     this.vfAddress = a.vf?.address;
@@ -78,13 +80,5 @@ export class SriovNic extends pulumi.ComponentResource {
       });
     }
     this.registerOutputs({});
-  }
-
-  /** A VF belongs to one VM: a second VM using the same NIC is an error naming both. */
-  attach(vm: string): void {
-    if (this.user && this.user !== vm) {
-      throw new VirtkitValidationError(vm, [{ path: "nics", reason: `${this.component} is already attached to ${this.user}` }]);
-    }
-    this.user = vm;
   }
 }

@@ -67,7 +67,13 @@ export function claimComponentName(type: string, name: string, hasParent: boolea
   return undefined;
 }
 
-/** Throws VirtkitValidationError when a top-level component of this type already has `name`. */
+/** Throws VirtkitValidationError when a top-level component of this type already has `name`, without claiming it. */
+export function checkUniqueName(type: string, name: string, opts: { parent?: unknown }): void {
+  if (opts.parent !== undefined || !componentNames.has(`${type}::${name}`)) return;
+  requireUniqueName(type, name, opts);
+}
+
+/** Throws VirtkitValidationError when a top-level component of this type already has `name`; claims it otherwise. */
 export function requireUniqueName(type: string, name: string, opts: { parent?: unknown }): void {
   const reason = claimComponentName(type, name, opts.parent !== undefined);
   if (reason) throw new VirtkitValidationError(`${type.split(":").pop()} "${name}"`, [{ path: "", reason }]);

@@ -9,6 +9,7 @@ import { renderVolumeXml } from "../render/storageXml";
 import type { LibvirtHost } from "../host/LibvirtHost";
 import { createHash } from "node:crypto";
 import { LuksVolume } from "./luksVolumeProvider";
+import { Attachment } from "../host/attachment";
 import { requireUniqueName } from "../plan/registry";
 
 export const Qcow2VolumeArgsSchema = z.object({
@@ -61,6 +62,9 @@ export interface Qcow2VolumeArgs {
 export class Qcow2Volume extends pulumi.ComponentResource {
   /** The volume resource: the provider's Volume, or virtkit's LuksVolume when encrypted. */
   readonly volume: libvirt.Volume | LuksVolume;
+  readonly host: LibvirtHost;
+  /** The VM this volume belongs to: a data volume is attached to one VM. */
+  readonly attachment: Attachment;
   /** The base image volume, when created from a URL. */
   readonly base: libvirt.Volume | undefined;
   readonly poolName: string;
@@ -78,11 +82,16 @@ export class Qcow2Volume extends pulumi.ComponentResource {
     // Never pass args to super: they may hold the passphrase, and inputs are stored in the state.
     const component = `Qcow2Volume "${name}"`;
     const a = parseOrThrow(Qcow2VolumeArgsSchema, { ...args, host: undefined }, component);
-    args.host.checkNameFree("volume", `${a.pool}/${a.name ?? `${name}.qcow2`}`, component, "name");
+    const volumeName = a.name ?? `${name}.qcow2`;
+    // the default name comes from the component's name: check it as a libvirt name too
+    parseOrThrow(LibvirtName, volumeName, component, ["name"]);
+    args.host.checkNameFree("volume", `${a.pool}/${volumeName}`, component, "name");
     requireUniqueName("virtkit:index:Qcow2Volume", name, opts);
     super("virtkit:index:Qcow2Volume", name, {}, opts);
+    this.host = args.host;
+    this.attachment = new Attachment(component);
     this.poolName = a.pool;
-    this.volumeName = a.name ?? `${name}.qcow2`;
+    this.volumeName = volumeName;
     this.sizeBytes = a.size;
     this.secretUuid = a.encryption && (a.encryption.secretUuid ?? stableUuid(`${args.host.uri}|${a.pool}|${this.volumeName}`));
     args.host.claimName("volume", `${a.pool}/${this.volumeName}`, component, "name");
