@@ -10,5 +10,6 @@ module.exports = {
   transform: {
     "^.+\\.ts$": ["ts-jest", {}],
   },
+  setupFiles: ["<rootDir>/tests/support/quietPulumiLog.ts"],
   testTimeout: 60000,
 };

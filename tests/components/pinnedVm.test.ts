@@ -323,3 +323,68 @@ describe("parts of a VM", () => {
     expect(resources.some((r) => r.name === long)).toBe(false);
   });
 });
+
+describe("explicit NUMA bindings and placement", () => {
+  const known = () => new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system", capabilities, devices, reservedCpus: "0-1,32-33" });
+  const twoCells = { cells: [{ cpus: "0-1", memory: "2GiB" }, { cpus: "2-3", memory: "2GiB" }] };
+
+  it("auto placement honours a memnode: the cells go to the bound node and its pool pays", async () => {
+    const host = known();
+    const vm = new virtkit.PinnedVm(uniq("bound"), {
+      host,
+      vcpus: 4,
+      memory: { size: "4GiB", hugepages: { pageSize: "1GiB" } },
+      numa: { ...twoCells, memnodes: [{ cell: 0, hostNodes: "0" }] },
+    });
+    const placement = await valueOf(vm.placement);
+    expect(placement.memory).toEqual([{ node: 0, size: "4GiB", pageSize: "1GiB", pages: 4 }]);
+    expect(new Set(placement.vcpus.map((v) => v.node))).toEqual(new Set([0]));
+    const xml = await valueOf(vm.domainXml);
+    expect(xml).toContain('<memory mode="strict" nodeset="0"/>');
+    expect(xml).toContain('<memnode cellid="0" mode="strict" nodeset="0"/>');
+    // node 0 has 16 pages: 4 are gone, so 16 more cannot be had there
+    expect(() => new virtkit.PinnedVm(uniq("greedy"), { host, vcpus: 2, memory: new virtkit.HugepageMemory(uniq("m"), { size: "16GiB", pageSize: "1GiB", hostNodes: "0" }) })).toThrow(
+      /12 of 16 1GiB pages free, 16 needed/,
+    );
+  });
+
+  it("explicit pins with HugepageMemory.hostNodes take the pages from the bound node", async () => {
+    const host = known();
+    const vm = new virtkit.PinnedVm(uniq("remote"), {
+      host,
+      vcpus: 4,
+      pinning: { vcpus: ["2", "3", "4", "5"] }, // node 0
+      memory: new virtkit.HugepageMemory(uniq("m"), { size: "4GiB", pageSize: "1GiB", hostNodes: "1" }),
+      numa: twoCells,
+    });
+    const placement = await valueOf(vm.placement);
+    expect(placement.memory).toEqual([{ node: 1, size: "4GiB", pageSize: "1GiB", pages: 4 }]);
+    const xml = await valueOf(vm.domainXml);
+    expect(xml).toContain('<memory mode="strict" nodeset="1"/>');
+    expect(xml).toContain('<memnode cellid="0" mode="strict" nodeset="1"/>');
+    expect(xml).toContain('<memnode cellid="1" mode="strict" nodeset="1"/>');
+  });
+});
+
+describe("host NUMA nodes a VM names", () => {
+  const known = () => new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system", capabilities, devices });
+
+  it("must exist on the host, reported at the field the user wrote", () => {
+    const host = known();
+    expect(() => new virtkit.PinnedVm(uniq("a"), { host, vcpus: 1, pinning: { vcpus: ["2"] }, memory: { size: "1GiB" }, numa: { hostNodes: "7" } })).toThrow(
+      /numa.hostNodes: host node 7 does not exist; host hv\d+ has NUMA nodes 0-1/,
+    );
+    expect(() => new virtkit.PinnedVm(uniq("b"), { host, vcpus: 1, memory: new virtkit.HugepageMemory(uniq("m"), { size: "1GiB", pageSize: "1GiB", hostNodes: "7" }) })).toThrow(
+      /memory.hostNodes: host node 7 does not exist/,
+    );
+    expect(() => new virtkit.PinnedVm(uniq("c"), { host, vcpus: 2, memory: { size: "2GiB" }, numa: { cells: [{ cpus: "0", memory: "1GiB" }, { cpus: "1", memory: "1GiB" }], memnodes: [{ cell: 1, hostNodes: "0,5" }] } })).toThrow(
+      /numa.memnodes\[0\].hostNodes: host node 5 does not exist/,
+    );
+  });
+
+  it("are given in one place: HugepageMemory and numa may not disagree", () => {
+    const host = known();
+    const mem = new virtkit.HugepageMemory(uniq("m"), { size: "1GiB", pageSize: "1GiB", hostNodes: "1" });
+    expect(() => new virtkit.PinnedVm(uniq("d"), { host, vcpus: 1, memory: mem, numa: { hostNodes: "0" } })).toThrow(/numa.hostNodes: "0" differs from the hostNodes "1" of HugepageMemory "m\d+"/);
+  });
+});

@@ -9,6 +9,8 @@ import { renderDomainXml } from "../render/domainXml";
 import { layoutFromPlacement, layoutFromSpec } from "../render/layout";
 import type { ExpanderBus } from "../spec/platform";
 import { formatPciAddress } from "../spec/pci";
+import { formatCpuset, parseCpuset } from "../spec/cpuset";
+import type { HostModel } from "../host/model";
 import { PAGE_SIZES } from "../spec/memory";
 import { parseOrThrow } from "../spec/validate";
 import { VmSpec, type VmSpecInput } from "../spec/vm";
@@ -123,6 +125,7 @@ export function planVm(name: string, args: PinnedVmArgs) {
   checkParts(args, component);
   const { input, pfNics } = specInput(name, args, component);
   let spec = parseOrThrow(VmSpec, input, component);
+  if (host.model) checkHostNodes(spec, args, host.model, component);
   host.checkNameFree("domain", spec.name, component, "domainName");
 
   let placement: Placement | undefined;
@@ -150,6 +153,21 @@ export function planVm(name: string, args: PinnedVmArgs) {
   host.claimName("domain", spec.name, component, "domainName");
   for (const { part } of partsOf(args)) part.attachment.commit(component);
   return { spec, model, xml, placement, warnings };
+}
+
+/** Host NUMA nodes named by the user must exist on the host; the error names the field they wrote. */
+function checkHostNodes(spec: VmSpec, args: PinnedVmArgs, model: HostModel, component: string): void {
+  const known = new Set(model.nodes.map((n) => n.id));
+  const have = `host ${args.host.hostName} has NUMA node${known.size > 1 ? "s" : ""} ${formatCpuset(known)}`;
+  const issues: ValidationIssue[] = [];
+  const check = (path: string, nodes: readonly number[] | undefined) => {
+    const missing = (nodes ?? []).filter((n) => !known.has(n));
+    if (missing.length) issues.push({ path, reason: `host node ${formatCpuset(missing)} does not exist; ${have}` });
+  };
+  const fromMemory = args.memory instanceof HugepageMemory && args.memory.hostNodes !== undefined && !args.numa?.hostNodes;
+  check(fromMemory ? "memory.hostNodes" : "numa.hostNodes", spec.numa.hostNodes);
+  spec.numa.memnodes.forEach((m, i) => check(`numa.memnodes[${i}].hostNodes`, m.hostNodes));
+  if (issues.length) throw new VirtkitValidationError(component, issues);
 }
 
 /** The components a VM takes for itself, with their field paths. */
@@ -182,6 +200,13 @@ function specInput(name: string, args: PinnedVmArgs, component: string): { input
   const memory = args.memory instanceof HugepageMemory ? args.memory.spec : args.memory;
   const hugepageNodes = args.memory instanceof HugepageMemory ? args.memory.hostNodes : undefined;
   const numa = args.numa ?? {};
+  if (hugepageNodes && numa.hostNodes !== undefined) {
+    // one binding, said twice: refuse a disagreement instead of letting one silently win
+    const own = (() => { try { return formatCpuset(parseCpuset(numa.hostNodes)); } catch { return numa.hostNodes; } })();
+    if (own !== formatCpuset(hugepageNodes)) {
+      throw new VirtkitValidationError(component, [{ path: "numa.hostNodes", reason: `"${numa.hostNodes}" differs from the hostNodes "${formatCpuset(hugepageNodes)}" of ${(args.memory as HugepageMemory).attachment.component}; give them in one place` }]);
+    }
+  }
   const pfNics: PfNic[] = [];
   const nics = (args.nics ?? []).map((n, index) => {
     if (!(n instanceof SriovNic)) return n;
@@ -239,7 +264,8 @@ function demandOf(spec: VmSpec, args: PinnedVmArgs, component: string, pfNics: P
   // Only hugepage memory is claimed from the host's pools (ordinary memory is not accounted):
   // with hugepages on some guest cells only, the others count for nothing.
   const backed = (cell: number) => !hp?.guestNodes || hp.guestNodes.includes(cell);
-  const cells = spec.numa.cells.map((c, i) => ({ vcpus: c.cpus, memoryBytes: hp && !backed(i) ? 0 : c.memory }));
+  const boundTo = new Map(spec.numa.memnodes.map((m) => [m.cell, m.hostNodes]));
+  const cells = spec.numa.cells.map((c, i) => ({ vcpus: c.cpus, memoryBytes: hp && !backed(i) ? 0 : c.memory, hostNodes: boundTo.get(i) }));
   return {
     owner: component,
     vcpus: spec.vcpus,

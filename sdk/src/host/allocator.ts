@@ -34,7 +34,7 @@ export interface VmDemand {
   /** `local`: everything on one host node, or an error; `spread`: may span nodes when one node cannot hold the VM. */
   readonly numa: "local" | "spread";
   /** Guest NUMA cells (vCPU ids and memory in bytes); each is placed on one host node. */
-  readonly guestCells?: readonly { readonly vcpus: readonly number[]; readonly memoryBytes: number }[];
+  readonly guestCells?: readonly { readonly vcpus: readonly number[]; readonly memoryBytes: number; readonly hostNodes?: readonly number[] }[];
   /** Guest memory; `pageSizeBytes` undefined means ordinary memory (counted per node, no pool check). */
   readonly memory: { readonly bytes: number; readonly pageSizeBytes?: number; readonly hostNodes?: readonly number[] };
   readonly devices: readonly DeviceDemand[];
@@ -235,8 +235,11 @@ export function planAutoCpus(draft: Draft, demand: VmDemand, preference: readonl
     });
   const all = Array.from({ length: demand.vcpus }, (_, i) => i);
 
+  // A cell bound to host nodes (numatune memnode) may only go there.
+  const cellMayUse = (cell: { hostNodes?: readonly number[] }, node: number) => !cell.hostNodes?.length || cell.hostNodes.includes(node);
   if (cells.length === 0 || demand.numa === "local") {
     for (const node of preference) {
+      if (!cells.every((c) => cellMayUse(c, node))) continue;
       const cpus = fitOn(node, demand.vcpus, demand.memory.bytes);
       if (!cpus) continue;
       assign(all, cpus, node);
@@ -261,7 +264,7 @@ export function planAutoCpus(draft: Draft, demand: VmDemand, preference: readonl
   const guestCells: { cell: number; hostNode: number }[] = [];
   for (const [cell, spec] of cells.entries()) {
     const used = new Set(guestCells.map((g) => g.hostNode));
-    const order = [...preference.filter((n) => !used.has(n)), ...preference.filter((n) => used.has(n))];
+    const order = [...preference.filter((n) => !used.has(n)), ...preference.filter((n) => used.has(n))].filter((n) => cellMayUse(spec, n));
     const node = order.find((n) => fitOn(n, spec.vcpus.length, spec.memoryBytes) !== undefined);
     if (node === undefined) return [noNodeIssue(demand, shortages, `no host node can hold guest cell ${cell} of`, `numa.cells[${cell}]`)];
     assign(spec.vcpus, pickCpus(draft, node, spec.vcpus.length, t) as number[], node);

@@ -248,7 +248,13 @@ export class HostLedger implements LedgerView {
         // Explicit pinning wins over the policy; say so rather than refuse what the user wrote.
         warnings.push({ owner: demand.owner, path: "pinning.vcpus", reason: `pins vCPUs to host nodes ${spanned.join(",")}, but numa is "local"; memory follows the vCPUs across nodes` });
       }
-      const guestCells = (demand.guestCells ?? []).map((cell, i) => ({ cell: i, hostNode: majority(cell.vcpus.map((v) => vcpuNodes[v])) }));
+      // A cell's memory goes where its vCPUs run, unless the user bound it (memnode) or all memory (hostNodes) elsewhere.
+      const bound = demand.memory.hostNodes;
+      const guestCells = (demand.guestCells ?? []).map((cell, i) => {
+        const near = majority(cell.vcpus.map((v) => vcpuNodes[v]));
+        const allowedNodes = cell.hostNodes?.length ? cell.hostNodes : bound?.length ? bound : undefined;
+        return { cell: i, hostNode: !allowedNodes || allowedNodes.includes(near) ? near : allowedNodes[0] };
+      });
       return { vcpuCpus: sets, vcpuNodes, guestCells };
     }
     const allowed = demand.memory.hostNodes ? new Set(demand.memory.hostNodes) : undefined;

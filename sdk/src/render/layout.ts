@@ -20,8 +20,11 @@ export interface PlacementForLayout {
   readonly emulator: readonly number[];
   readonly iothreads: readonly { readonly id: number; readonly hostCpus: readonly number[] }[];
   readonly guestCells: readonly { readonly cell: number; readonly hostNode: number }[];
+  readonly memory: readonly { readonly node: number }[];
   readonly nodes: readonly number[];
 }
+
+const nonEmpty = <T>(xs: T[]): T[] | undefined => (xs.length ? xs : undefined);
 
 /** Layout from the spec alone: explicit pinning and NUMA binding as written, nothing for auto. */
 export function layoutFromSpec(vm: VmSpec): DomainLayout {
@@ -45,7 +48,8 @@ export function layoutFromPlacement(vm: VmSpec, placement: PlacementForLayout): 
     vcpuPins: placement.vcpus.map((v) => ({ vcpu: v.vcpu, cpus: v.hostCpus })),
     emulatorPin: placement.emulator.length ? placement.emulator : undefined,
     iothreadPins: placement.iothreads.map((t) => ({ iothread: t.id, cpus: t.hostCpus })),
-    memoryNodes: vm.numa.hostNodes ?? (placement.nodes.length ? placement.nodes : undefined),
+    // where placement put the memory (which explicit bindings decided), else where the vCPUs run
+    memoryNodes: vm.numa.hostNodes ?? nonEmpty([...new Set([...placement.memory.map((m) => m.node), ...placement.nodes])].sort((a, b) => a - b)),
     memnodes: [
       ...vm.numa.memnodes.map((m) => ({ cell: m.cell, mode: m.mode, nodes: m.hostNodes })),
       ...placement.guestCells
