@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { installMocks, isSecret, registration, settle, valueOf, type Registered } from "../support/mocks";
 import { stableUuid } from "../../sdk/src/storage/Qcow2Volume";
+import { schemaProblems } from "../support/providerSchema";
 
 // Loaded after the mocks are installed.
 let virtkit: typeof import("../../sdk/src/index");
@@ -209,7 +210,10 @@ describe("Qcow2Volume", () => {
 
     const vmName = uniq("e");
     const vm = new virtkit.PinnedVm(vmName, { host, vcpus: 1, memory: { size: "1GiB" }, disks: [vol] });
-    expect((await registration(resources, "libvirt:index/domain:Domain", vmName)).inputs.devices.disks[0].encryption).toEqual({ format: "luks" });
+    // the provider names the secret by usage (its uuid is read-only in v0.9.7): the volume's path
+    const domainInputs = (await registration(resources, "libvirt:index/domain:Domain", vmName)).inputs;
+    expect(domainInputs.devices.disks[0].encryption).toEqual({ format: "luks", secrets: [{ type: "passphrase", usage: `/var/lib/libvirt/images/${volName}.qcow2` }] });
+    expect(schemaProblems("libvirt_domain", domainInputs)).toEqual([]);
     expect(await valueOf(vm.domainXml)).toContain(`<secret type="passphrase" uuid="${vol.secretUuid}"/>`);
     // on the wire to the engine it only ever travels inside a secret envelope
     expect(plainOccurrences(resources.map((r) => r.inputs), "hunter2")).toEqual([]);

@@ -1,11 +1,12 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { renderPoolXml, renderVolumeXml } from "../../sdk/src/render";
+import { renderPoolXml, renderVm, renderVolumeXml } from "../../sdk/src/render";
 import { PoolSpec, VolumeSpec } from "../../sdk/src/spec";
 import { parseOrThrow } from "../../sdk/src/spec/validate";
 import { luksVolumeProvider, type LuksVolumeInputs, type LuksVolumeOutputs } from "../../sdk/src/storage/luksVolumeProvider";
 import { stableUuid } from "../../sdk/src/storage/Qcow2Volume";
-import { describeWith, scratchDir, tempXml, virsh } from "../support/libvirt";
+import { describeWith, jsonArgs, qemuArgv, scratchDir, tempXml, virsh } from "../support/libvirt";
+import { vmSpec } from "../support/vms";
 
 const uri = "qemu:///system";
 
@@ -34,6 +35,13 @@ describeWith("qemuDaemon", "LUKS volumes made by virtkit's provider on a real li
     expect(virsh(uri, ["secret-list"])).toContain(outs.secretUuid);
     // private: libvirt will not hand the passphrase back
     expect(spawnSync("virsh", ["-c", uri, "secret-get-value", outs.secretUuid]).status).not.toBe(0);
+
+    // A domain finds the secret by its usage (the volume's path), which is how the provider's
+    // arguments name it: QEMU gets the key for the LUKS header.
+    const vm = vmSpec({ name: "luks-user", vcpus: 1, memory: { size: "64MiB" }, disks: [{ source: { pool, volume: "enc.qcow2" }, encryption: { secretUuid: outs.secretUuid } }] });
+    const byUsage = renderVm(vm).xml.replace(`uuid="${outs.secretUuid}"`, `usage="${created.id}"`);
+    const disk = jsonArgs(qemuArgv(byUsage), "-blockdev").find((b) => b.driver === "qcow2") as { encrypt?: { format: string; "key-secret": string } };
+    expect(disk.encrypt).toMatchObject({ format: "luks", "key-secret": expect.stringMatching(/encryption-secret/) });
 
     await luksVolumeProvider.delete!(created.id, outs);
     expect(existsSync(created.id)).toBe(false);

@@ -20,7 +20,7 @@ export async function installMocks(): Promise<{ resources: Registered[]; reset: 
       newResource(args) {
         resources.push({ type: args.type, name: args.name, inputs: args.inputs });
         const state: Record<string, unknown> = { ...args.inputs };
-        if (args.type === "libvirt:index/volume:Volume") state.path = `/var/lib/libvirt/images/${String(args.inputs.name)}`;
+        if (args.type === "libvirt:index/volume:Volume" || args.type === "pulumi-nodejs:dynamic/virtkit:LuksVolume") state.path = `/var/lib/libvirt/images/${String(args.inputs.name)}`;
         if (args.type === "libvirt:index/domain:Domain") state.uuid = `uuid-${args.name}`;
         return { id: `${args.name}-id`, state };
       },

@@ -63,6 +63,7 @@ export function programEntry(path: string): string {
 function standInOutputs(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
   switch (type) {
     case "libvirt:index/volume:Volume":
+    case "pulumi-nodejs:dynamic/virtkit:LuksVolume":
       return { path: `/var/lib/libvirt/images/${String(inputs.name ?? name)}`, key: `/var/lib/libvirt/images/${String(inputs.name ?? name)}` };
     case "libvirt:index/domain:Domain":
       return { uuid: `00000000-0000-4000-8000-${hex12(name)}` };

@@ -14,7 +14,7 @@ export type DomainArgs = Record<string, unknown>;
  * device `address` have no attributes (no expander-bus busNr or NUMA node, no guest PCI
  * address), and `vlan.tags[].id` and `encryption.secrets[].uuid` are read-only.
  */
-export function providerGaps(d: DomainModel): string[] {
+export function providerGaps(d: DomainModel, known: { disksWithSecretUsage?: ReadonlySet<number> } = {}): string[] {
   const gaps: string[] = [];
   const expanders = d.controllers.flatMap((c) => (c.kind === "expander" ? [c] : []));
   if (expanders.length) {
@@ -31,7 +31,7 @@ export function providerGaps(d: DomainModel): string[] {
     }
   });
   d.disks.forEach((disk, i) => {
-    if (disk.encryptionSecretUuid) {
+    if (disk.encryptionSecretUuid && !known.disksWithSecretUsage?.has(i)) {
       gaps.push(`disks[${i}]: provider v0.9.7 has encryption.secrets[].uuid read-only, so the disk is declared LUKS without naming secret ${disk.encryptionSecretUuid}`);
     }
   });
