@@ -56,9 +56,16 @@ describeWith("qemuDaemon", "LUKS volumes made by virtkit's provider on a real li
     await luksVolumeProvider.delete!(first.id, first.outs);
   });
 
-  it("replaces the volume when anything about it changes", async () => {
+  it("replaces the volume when what it is changes", async () => {
     const olds = { ...inputs("x.qcow2"), path: "/x" };
     expect(await luksVolumeProvider.diff!("/x", olds, inputs("x.qcow2"))).toMatchObject({ changes: false, replaces: [] });
-    expect(await luksVolumeProvider.diff!("/x", olds, { ...inputs("x.qcow2"), passphrase: "new" })).toMatchObject({ changes: true, replaces: ["passphrase"] });
+    expect(await luksVolumeProvider.diff!("/x", olds, { ...inputs("x.qcow2"), name: "y.qcow2" })).toMatchObject({ changes: true, replaces: ["name"] });
+  });
+
+  it("refuses a new passphrase instead of replacing (and so wiping) the volume", async () => {
+    const olds = { ...inputs("x.qcow2"), path: "/x" };
+    const news = { ...inputs("x.qcow2"), passphrase: "new" };
+    expect(await luksVolumeProvider.diff!("/x", olds, news)).toMatchObject({ changes: true, replaces: [] });
+    await expect(luksVolumeProvider.update!("/x", olds, news)).rejects.toThrow(/changing the passphrase of a LUKS volume in place is not supported/);
   });
 });

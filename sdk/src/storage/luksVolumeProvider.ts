@@ -24,13 +24,16 @@ export interface LuksVolumeOutputs extends LuksVolumeInputs {
   path: string;
 }
 
-/** Properties whose change needs a new volume (and so a new LUKS header): all but none. */
-const REPLACING = ["uri", "pool", "name", "volumeXml", "secretUuid", "passphrase"] as const;
+/** Properties whose change needs a new volume (and so a new LUKS header). */
+const REPLACING = ["uri", "pool", "name", "volumeXml", "secretUuid"] as const;
 
 export const luksVolumeProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: LuksVolumeInputs) {
+    // Required here, not at the top: Pulumi serialises this provider's functions into the
+    // state, and requires inside them stay requires.
     /* eslint-disable @typescript-eslint/no-require-imports */
     const { execFileSync } = require("node:child_process") as typeof import("node:child_process");
+    const { XMLBuilder, XMLParser } = require("fast-xml-parser") as typeof import("fast-xml-parser");
     const fs = require("node:fs") as typeof import("node:fs");
     const os = require("node:os") as typeof import("node:os");
     const path = require("node:path") as typeof import("node:path");
@@ -42,19 +45,16 @@ export const luksVolumeProvider: pulumi.dynamic.ResourceProvider = {
       fs.writeFileSync(f, content, { mode: 0o600 });
       return f;
     };
-    const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
     try {
-      const poolPath = /<target>\s*<path>([^<]+)<\/path>/.exec(virsh("pool-dumpxml", inputs.pool))?.[1];
+      const pool = new XMLParser({ parseTagValue: false }).parse(virsh("pool-dumpxml", inputs.pool)) as { pool?: { target?: { path?: string } } };
+      const poolPath = pool.pool?.target?.path;
       if (!poolPath) throw new Error(`pool ${inputs.pool} has no target path`);
       const volumePath = path.posix.join(poolPath, inputs.name);
       // The secret's usage is the volume's path, as libvirt's own LUKS volumes have it.
-      virsh(
-        "secret-define",
-        file(
-          "secret.xml",
-          `<secret ephemeral='no' private='yes'><uuid>${escape(inputs.secretUuid)}</uuid><usage type='volume'><volume>${escape(volumePath)}</volume></usage></secret>`,
-        ),
-      );
+      const secretXml = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: "@_" }).build({
+        secret: { "@_ephemeral": "no", "@_private": "yes", uuid: inputs.secretUuid, usage: { "@_type": "volume", volume: volumePath } },
+      }) as string;
+      virsh("secret-define", file("secret.xml", secretXml));
       try {
         virsh("secret-set-value", inputs.secretUuid, "--file", file("passphrase", inputs.passphrase), "--plain");
         virsh("vol-create", inputs.pool, file("volume.xml", inputs.volumeXml));
@@ -70,7 +70,14 @@ export const luksVolumeProvider: pulumi.dynamic.ResourceProvider = {
 
   async diff(_id: string, olds: LuksVolumeOutputs, news: LuksVolumeInputs) {
     const replaces = REPLACING.filter((k) => olds[k] !== news[k]);
-    return { changes: replaces.length > 0, replaces: [...replaces], deleteBeforeReplace: true };
+    return { changes: replaces.length > 0 || olds.passphrase !== news.passphrase, replaces: [...replaces], deleteBeforeReplace: true };
+  },
+
+  /** Only the passphrase can change without a new volume, and re-keying a LUKS header in place is not supported: say so. */
+  async update(_id: string, _olds: LuksVolumeOutputs, _news: LuksVolumeInputs): Promise<never> {
+    throw new Error(
+      "changing the passphrase of a LUKS volume in place is not supported; re-key it on the host (qemu-img amend) and set the new passphrase, or replace the volume",
+    );
   },
 
   async delete(_id: string, props: LuksVolumeOutputs) {
