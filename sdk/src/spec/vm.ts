@@ -68,7 +68,11 @@ function checkCrossFields(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
 
 function checkPinning(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
   const p = vm.pinning;
+  if (vm.realtime && !p) {
+    issue(ctx, ["realtime"], 'real-time vCPUs need pinning (explicit or "auto"): unpinned, they would compete with everything on the host');
+  }
   if (!p || p === "auto" || !Array.isArray(p.vcpus)) return;
+  if (vm.realtime && p.vcpus.every(isIds)) checkRealtimeCpus(vm, p, ctx);
   if (p.vcpus.length !== vm.vcpus) {
     issue(ctx, ["pinning", "vcpus"], `has ${p.vcpus.length} cpusets but the guest has ${vm.vcpus} vCPUs; give one cpuset per vCPU`);
   }
@@ -76,6 +80,24 @@ function checkPinning(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
   if (iothreads.length > vm.iothreads) {
     issue(ctx, ["pinning", "iothreads"], `pins ${iothreads.length} iothreads but the guest has ${vm.iothreads}; set iothreads`);
   }
+}
+
+/**
+ * A FIFO/RR vCPU never yields to normal threads: the host CPU it runs on must not be shared
+ * with the emulator, an iothread or another vCPU, or those starve.
+ */
+function checkRealtimeCpus(vm: z.infer<typeof VmSpecObject>, p: { vcpus: number[][]; emulator?: number[]; iothreads?: number[][] }, ctx: Ctx): void {
+  const rt = new Set(isIds(vm.realtime?.vcpus) ? vm.realtime!.vcpus : p.vcpus.map((_, i) => i));
+  const users = new Map<number, string[]>();
+  const use = (cpus: number[] | undefined, who: string) => (isIds(cpus) ? cpus : []).forEach((c) => users.set(c, [...(users.get(c) ?? []), who]));
+  p.vcpus.forEach((cpus, i) => use(cpus, `vCPU ${i}`));
+  use(p.emulator, "the emulator");
+  (p.iothreads ?? []).forEach((cpus, i) => use(cpus, `iothread ${i + 1}`));
+  p.vcpus.forEach((cpus, i) => {
+    if (!rt.has(i)) return;
+    const shared = cpus.flatMap((c) => (users.get(c) ?? []).filter((w) => w !== `vCPU ${i}`).map((w) => `${w} (host CPU ${c})`));
+    if (shared.length) issue(ctx, ["pinning", "vcpus", i], `vCPU ${i} runs at real-time priority but shares its host CPU with ${[...new Set(shared)].join(", ")}, which it would starve`);
+  });
 }
 
 function checkMemory(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
