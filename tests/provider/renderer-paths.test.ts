@@ -9,7 +9,7 @@ import { legacyInput, nfvInput, vmSpec } from "../support/vms";
 const domains = {
   nfv: vmSpec({ ...nfvInput(), disks: [{ source: { pool: "default", volume: "nfv.qcow2" }, iothread: 1, encryption: { secretUuid: "6dd3e4a5-1d76-44ce-961f-f119f5aad935" } }, { source: { file: "/srv/data.raw" }, format: "raw", readonly: true }] }),
   legacy: vmSpec(legacyInput()),
-  custom: vmSpec({ name: "c", vcpus: 2, cpu: { mode: "custom", model: "Skylake-Server", check: "partial", features: [{ name: "avx512f", policy: "require" }] }, memory: { size: "2GiB", source: "memfd", access: "shared" }, nics: [{ type: "vf-pool", network: "sriov-a", mac: "52:54:00:00:00:09" }], firmware: "efi", domainType: "qemu" }),
+  custom: vmSpec({ name: "c", vcpus: 2, cpu: { mode: "custom", model: "Skylake-Server", check: "partial", features: [{ name: "avx512f", policy: "require" }] }, memory: { size: "2GiB", source: "memfd", access: "shared" }, nics: [{ type: "hostdev-network", network: "sriov-a", mac: "52:54:00:00:00:09", trust: true }], firmware: "efi", domainType: "qemu" }),
 };
 
 describe("every property path the renderer passes to the provider", () => {

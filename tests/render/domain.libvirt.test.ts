@@ -50,6 +50,18 @@ describeWith("virtXmlValidate", "rendered domains against libvirt's RelaxNG sche
   });
 });
 
+describeWith("virtXmlValidate", "rendered NIC kinds against libvirt's schema", () => {
+  it.each([
+    { type: "network" as const, network: "default", model: "e1000" as const },
+    { type: "bridge" as const, bridge: "br0", model: "rtl8139" as const, mac: "52:54:00:00:00:01" },
+    { type: "vf" as const, address: "0000:3b:02.1", vlan: 7, trust: true },
+    { type: "hostdev-network" as const, network: "sriov-enp59s0f0", mac: "52:54:00:00:00:02", vlan: 100, trust: true },
+  ])("a $type NIC validates", (nic) => {
+    const { xml } = renderVm(vmSpec({ name: "nic-kinds", vcpus: 1, memory: { size: "256MiB" }, nics: [nic] }));
+    expect(virtXmlValidate(xml, "domain").output).toContain("validates");
+  });
+});
+
 describeWith("virsh", "rendered domains on libvirt's test hypervisor", () => {
   it.each(Object.entries(cases))("%s defines, starts and reads back every placement fact", (_name, render) => {
     const { xml, model } = render();

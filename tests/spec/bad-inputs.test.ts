@@ -63,7 +63,7 @@ const cases: Case[] = [
   ["multicast MAC", withVm({ nics: [{ type: "vf", address: "0000:3b:02.0", mac: "01:54:00:00:00:01" }] }), "nics[0].mac", /multicast/],
   ["duplicate MAC", withVm({ nics: [{ type: "network", network: "a", mac: "52:54:00:00:00:01" }, { type: "network", network: "b", mac: "52:54:00:00:00:01" }] }), "nics[1].mac", /already used by nics\[0\]/],
   ["VLAN tag out of range", withVm({ nics: [{ type: "vf", address: "0000:3b:02.0", vlan: 4096 }] }), "nics[0].vlan", /0..4095/],
-  ["unknown NIC type", withVm({ nics: [{ type: "macvtap" }] }), "nics[0].type", /"network", "bridge", "vf" or "vf-pool"/],
+  ["unknown NIC type", withVm({ nics: [{ type: "macvtap" }] }), "nics[0].type", /"network", "bridge", "vf" or "hostdev-network"/],
   ["NIC model not offered", withVm({ nics: [{ type: "network", network: "default", model: "ne2k" }] }), "nics[0].model", /virtio|Invalid option/],
   ["name with <", withVm({ name: "web<1>" }), "name", /contains "<" which is not allowed/],
   ["name with &", withVm({ name: "a&b" }), "name", /contains "&" which is not allowed/],

@@ -47,7 +47,7 @@ export interface PinnedVmArgs {
   numa?: SpecIn<"numa">;
   /** Disks in guest order (vda, vdb, ...): Qcow2Volumes or `{ source: { pool, volume } | { file } }`. */
   disks?: (Qcow2Volume | SpecIn<"disks">[number])[];
-  /** NICs in guest order: SriovNics or `{ type: "network" | "bridge" | "vf" | "vf-pool", ... }`. */
+  /** NICs in guest order: SriovNics or `{ type: "network" | "bridge" | "vf" | "hostdev-network", ... }`. */
   nics?: (SriovNic | SpecIn<"nics">[number])[];
   /** Whole PCI devices passed through. */
   hostdevs?: (PciPassthrough | SpecIn<"hostdevs">[number])[];
@@ -229,10 +229,10 @@ function specInput(name: string, args: PinnedVmArgs, component: string): { input
   const nics = (args.nics ?? []).map((n, index) => {
     if (!(n instanceof SriovNic)) return n;
     if (n.vfAddress) return { type: "vf" as const, address: formatPciAddress(n.vfAddress), mac: n.mac, vlan: n.vlan, trust: n.trust };
-    if (n.network) return { type: "vf-pool" as const, network: `sriov-${n.pf}`, mac: n.mac, vlan: n.vlan };
+    if (n.network) return { type: "hostdev-network" as const, network: `sriov-${n.pf}`, mac: n.mac, vlan: n.vlan, trust: n.trust };
     pfNics.push({ index, nic: n });
     // stands in until placement picks the VF; replaced in withChosenVfs
-    return { type: "vf-pool" as const, network: `sriov-${n.pf}`, mac: n.mac, vlan: n.vlan };
+    return { type: "hostdev-network" as const, network: `sriov-${n.pf}`, mac: n.mac, vlan: n.vlan, trust: n.trust };
   });
   const input: VmSpecInput = {
     name: args.domainName ?? name,
@@ -305,7 +305,7 @@ function withChosenVfs(spec: VmSpec, placement: Placement, pfNics: PfNic[]): VmS
   const chosen = new Map(placement.devices.map((d) => [d.path, d.address]));
   const nics = spec.nics.map((n, i) => {
     const address = chosen.get(`nics[${i}]`);
-    if (!pfNics.some((p) => p.index === i) || !address || n.type !== "vf-pool") return n;
+    if (!pfNics.some((p) => p.index === i) || !address || n.type !== "hostdev-network") return n;
     return { type: "vf" as const, address, mac: n.mac, vlan: n.vlan, trust: pfNics.find((p) => p.index === i)!.nic.trust };
   });
   return { ...spec, nics };

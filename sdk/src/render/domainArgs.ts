@@ -108,7 +108,7 @@ function interfaceArgs(n: InterfaceModel): Record<string, unknown> {
   const mac = n.mac ? { address: n.mac } : undefined;
   switch (n.kind) {
     case "network":
-      return { mac, source: { network: { network: n.network } }, model: n.model && { type: n.model } };
+      return { mac, trustGuestRxFilters: n.trust ? "yes" : undefined, source: { network: { network: n.network } }, model: n.model && { type: n.model } };
     case "bridge":
       return { mac, source: { bridge: { bridge: n.bridge } }, model: { type: n.model } };
     case "hostdev":

@@ -60,7 +60,7 @@ export interface DiskModel {
 }
 
 export type InterfaceModel =
-  | { readonly kind: "network"; readonly network: string; readonly model?: string; readonly mac?: string; readonly vlan?: number }
+  | { readonly kind: "network"; readonly network: string; readonly model?: string; readonly mac?: string; readonly vlan?: number; readonly trust?: boolean }
   | { readonly kind: "bridge"; readonly bridge: string; readonly model: string; readonly mac?: string }
   | {
       readonly kind: "hostdev";
@@ -144,8 +144,8 @@ export function buildDomainModel(vm: VmSpec, layout: DomainLayout, guestNodeOfDe
           return { kind: "bridge", bridge: n.bridge, model: n.model, mac: n.mac };
         case "vf":
           return { kind: "hostdev", source: n.address, mac: n.mac, vlan: n.vlan, trust: n.trust, guestAddress: addressOf(`nics[${i}]`) };
-        case "vf-pool":
-          return { kind: "network", network: n.network, mac: n.mac, vlan: n.vlan };
+        case "hostdev-network":
+          return { kind: "network", network: n.network, mac: n.mac, vlan: n.vlan, trust: n.trust };
       }
     }),
     hostdevs: vm.hostdevs.map((h, i) => ({ source: h.address, managed: h.managed, guestAddress: addressOf(`hostdevs[${i}]`) })),

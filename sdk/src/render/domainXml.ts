@@ -107,7 +107,7 @@ function interfaceElement(n: InterfaceModel): XmlElement {
   const mac = (m: string | undefined) => m && el("mac", { address: m });
   switch (n.kind) {
     case "network":
-      return el("interface", { type: "network" }, mac(n.mac), el("source", { network: n.network }), vlan(n.vlan), n.model && el("model", { type: n.model }));
+      return el("interface", { type: "network", trustGuestRxFilters: n.trust || undefined }, mac(n.mac), el("source", { network: n.network }), vlan(n.vlan), n.model && el("model", { type: n.model }));
     case "bridge":
       return el("interface", { type: "bridge" }, mac(n.mac), el("source", { bridge: n.bridge }), el("model", { type: n.model }));
     case "hostdev":

@@ -39,15 +39,17 @@ export const VfNic = z.object({
 });
 
 /** A VF taken from a libvirt hostdev network built on a PF (`forward mode='hostdev'`). */
-export const VfPoolNic = z.object({
-  type: z.literal("vf-pool"),
+export const HostdevNetworkNic = z.object({
+  type: z.literal("hostdev-network"),
   network: LibvirtName,
   mac: MacAddress.optional(),
   vlan: Vlan.optional(),
+  /** Let the guest change the VF's MAC and receive filters (`trustGuestRxFilters`). */
+  trust: z.boolean().default(false),
 });
 
-export const NicSpec = z.discriminatedUnion("type", [NetworkNic, BridgeNic, VfNic, VfPoolNic], {
-  error: 'expected a NIC with type "network", "bridge", "vf" or "vf-pool"',
+export const NicSpec = z.discriminatedUnion("type", [NetworkNic, BridgeNic, VfNic, HostdevNetworkNic], {
+  error: 'expected a NIC with type "network", "bridge", "vf" or "hostdev-network"',
 });
 
 /** A whole PCI device passed through (`<hostdev mode='subsystem' type='pci'>`). */
