@@ -1,5 +1,5 @@
 import { buildDomainModel, renderDomainArgs, renderDomainXml, layoutFromSpec, providerGaps, parseXml } from "../../sdk/src/render";
-import { renderNetworkArgs, renderPoolArgs, renderVolumeArgs } from "../../sdk/src/render/volumeArgs";
+import { renderNetworkArgs, renderPoolArgs, renderVolumeArgs } from "../../sdk/src/render";
 import { parseOrThrow } from "../../sdk/src/spec/validate";
 import { NetworkSpec, PoolSpec, VolumeSpec } from "../../sdk/src/spec";
 import { flattenPaths, schemaProblems } from "../support/providerSchema";

@@ -15,7 +15,7 @@ export class HostModelError extends Error {
 }
 
 /** One parsed XML element: child elements by tag (always arrays), `@attr` strings, `#text`. */
-export type XmlElement = { readonly [key: string]: unknown };
+export type XmlNode = { readonly [key: string]: unknown };
 
 const parser = new XMLParser({
   ignoreAttributes: false,
@@ -32,7 +32,7 @@ const parser = new XMLParser({
  * Parses one XML document and returns its root element, checking the root's tag.
  * `what` names the document in errors, e.g. `capabilities document` or `nodedev document 3`.
  */
-export function parseXmlRoot(xml: string, rootTag: string, what: string): XmlElement {
+export function parseXmlRoot(xml: string, rootTag: string, what: string): XmlNode {
   if (typeof xml !== "string" || xml.trim() === "") throw new HostModelError(`${what} is empty`);
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
@@ -45,7 +45,7 @@ export function parseXmlRoot(xml: string, rootTag: string, what: string): XmlEle
       `${what} has root element <${roots[0] ?? "none"}>, expected <${rootTag}>` + hintFor(roots[0], rootTag),
     );
   }
-  return (doc[rootTag] as XmlElement[])[0];
+  return (doc[rootTag] as XmlNode[])[0];
 }
 
 function hintFor(found: string | undefined, expected: string): string {
@@ -56,24 +56,24 @@ function hintFor(found: string | undefined, expected: string): string {
 }
 
 /** Child elements with the given tag, in document order. */
-export function children(el: XmlElement | undefined, tag: string): XmlElement[] {
+export function children(el: XmlNode | undefined, tag: string): XmlNode[] {
   const v = el?.[tag];
-  return Array.isArray(v) ? (v as XmlElement[]) : [];
+  return Array.isArray(v) ? (v as XmlNode[]) : [];
 }
 
 /** The first child element with the given tag. */
-export function child(el: XmlElement | undefined, tag: string): XmlElement | undefined {
+export function child(el: XmlNode | undefined, tag: string): XmlNode | undefined {
   return children(el, tag)[0];
 }
 
 /** An attribute's value, undefined when absent. */
-export function attr(el: XmlElement | undefined, name: string): string | undefined {
+export function attr(el: XmlNode | undefined, name: string): string | undefined {
   const v = el?.[`@${name}`];
   return typeof v === "string" ? v : undefined;
 }
 
 /** The trimmed text content of an element, undefined when absent. */
-export function text(el: XmlElement | undefined): string | undefined {
+export function text(el: XmlNode | undefined): string | undefined {
   const v = el?.["#text"];
   return typeof v === "string" ? v.trim() : undefined;
 }
@@ -136,7 +136,7 @@ export function parseCapabilities(xml: string): HostModel {
   return { nodes, cpus, pciDevices: [] };
 }
 
-function parseCells(cells: XmlElement[]): { nodes: HostNumaNode[]; cpus: HostCpu[] } {
+function parseCells(cells: XmlNode[]): { nodes: HostNumaNode[]; cpus: HostCpu[] } {
   const nodes: HostNumaNode[] = [];
   const cpus = new Map<number, HostCpu>();
   for (const [i, cell] of cells.entries()) {
@@ -187,7 +187,7 @@ function parseCells(cells: XmlElement[]): { nodes: HostNumaNode[]; cpus: HostCpu
   return { nodes, cpus: [...cpus.values()].sort((a, b) => a.id - b.id) };
 }
 
-function hostWithoutTopology(host: XmlElement): { nodes: HostNumaNode[]; cpus: HostCpu[] } {
+function hostWithoutTopology(host: XmlNode): { nodes: HostNumaNode[]; cpus: HostCpu[] } {
   const cpuEl = child(host, "cpu");
   const topo = child(cpuEl, "topology");
   const where = "capabilities <host><cpu><topology>";

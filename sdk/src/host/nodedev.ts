@@ -8,7 +8,7 @@ import {
   parseCapabilities,
   parseXmlRoot,
   text,
-  type XmlElement,
+  type XmlNode,
 } from "./capabilities";
 import type { HostModel, HostPciDevice } from "./model";
 
@@ -22,7 +22,7 @@ function byAddress(a: { address: PciAddress }, b: { address: PciAddress }): numb
 }
 
 /** `<address domain='0x0000' bus='0x3b' slot='0x02' function='0x1'/>` as found under virt_functions and friends. */
-function addressElement(el: XmlElement, where: string): PciAddress {
+function addressElement(el: XmlNode, where: string): PciAddress {
   const part = (name: string, max: number): number => {
     const v = integer(attr(el, name), `${where} address ${name}`);
     if (v === undefined || v < 0 || v > max) throw new HostModelError(`${where}: address has no valid ${name}`);
@@ -76,7 +76,7 @@ export function parseNodedevs(xmls: readonly string[]): HostPciDevice[] {
   return devices.sort(byAddress);
 }
 
-function pciCapability(name: string, cap: XmlElement, where: string): Omit<HostPciDevice, "netdevs"> {
+function pciCapability(name: string, cap: XmlNode, where: string): Omit<HostPciDevice, "netdevs"> {
   const field = (tag: string, max: number): number => {
     const v = integer(text(child(cap, tag)), `${where} <${tag}>`);
     if (v === undefined || v < 0 || v > max) throw new HostModelError(`${where}: <capability type='pci'> has no valid <${tag}>`);

@@ -2,18 +2,16 @@ import * as pulumi from "@pulumi/pulumi";
 import * as libvirt from "@pulumi/libvirt";
 import { z } from "zod";
 import { Attachment } from "../host/attachment";
-import { int, MacAddress, PciAddressText } from "../spec/common";
+import { int, InterfaceName, MacAddress, PciAddressText } from "../spec/common";
 import type { PciAddress } from "../spec/pci";
 import { parseOrThrow } from "../spec/validate";
-import { renderNetworkArgs } from "../render/volumeArgs";
+import { renderNetworkArgs } from "../render/networkArgs";
 import type { LibvirtHost } from "../host/LibvirtHost";
 import { requireUniqueName } from "../plan/registry";
 
-const IFNAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}$/;
-
 export const SriovNicArgsSchema = z
   .object({
-    pf: z.string().regex(IFNAME, { message: 'expected the PF\'s interface name, e.g. "enp59s0f0"' }).optional(),
+    pf: InterfaceName.optional(),
     vf: z.object({ address: PciAddressText }).optional(),
     vlan: int(0, 4095, "VLAN tag").optional(),
     mac: MacAddress.optional(),

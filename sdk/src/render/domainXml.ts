@@ -1,4 +1,4 @@
-import type { PciAddress } from "../spec/pci";
+import { hex as pciHex, type PciAddress } from "../spec/pci";
 import type { DomainModel, GuestPciAddress, InterfaceModel } from "./domainModel";
 import { el, textEl, toXml, type XmlElement } from "./xml";
 
@@ -7,7 +7,8 @@ export function renderDomainXml(d: DomainModel): string {
   return toXml(domainElement(d));
 }
 
-const hex = (n: number, width: number) => `0x${n.toString(16).padStart(width, "0")}`;
+/** libvirt writes PCI address parts as `0x`-prefixed hex. */
+const hex = (n: number, width: number) => `0x${pciHex(n, width)}`;
 
 /** A host PCI address. libvirt's schema wants `type='pci'` inside `<interface type='hostdev'>` and refuses it inside `<hostdev>`. */
 function hostAddress(a: PciAddress, typed: boolean): XmlElement {

@@ -59,6 +59,11 @@ export const LibvirtName = z.string({ error: "expected a name string" }).superRe
   ctx.addIssue({ code: "custom", message: `"${name}" contains ${shown || "a character"} which is not allowed in names; ${NAME_HINT}` });
 });
 
+/** A host network interface name, as the kernel allows it (at most 15 characters). */
+export const InterfaceName = z
+  .string({ error: "expected a host interface name" })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}$/, { message: 'expected a host interface name like "br0" or "enp59s0f0" (at most 15 characters)' });
+
 const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
 
 /** A unicast Ethernet MAC address, normalised to lower case. */

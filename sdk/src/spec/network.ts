@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { int, LibvirtName, MacAddress, PciAddressText } from "./common";
+import { int, InterfaceName, LibvirtName, MacAddress, PciAddressText } from "./common";
 
 /**
  * Network: emulated and virtio NICs on libvirt networks or bridges, SR-IOV virtual
@@ -8,7 +8,6 @@ import { int, LibvirtName, MacAddress, PciAddressText } from "./common";
 
 export const NicModel = z.enum(["virtio", "e1000", "e1000e", "rtl8139"]);
 const Vlan = int(0, 4095, "VLAN tag");
-const IFNAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}$/;
 
 export const NetworkNic = z.object({
   type: z.literal("network"),
@@ -21,7 +20,7 @@ export const NetworkNic = z.object({
 export const BridgeNic = z.object({
   type: z.literal("bridge"),
   /** Host bridge interface, e.g. `br0`. */
-  bridge: z.string().regex(IFNAME, { message: "expected a host interface name like \"br0\" (at most 15 characters)" }),
+  bridge: InterfaceName,
   model: NicModel.default("virtio"),
   mac: MacAddress.optional(),
 });
@@ -62,9 +61,9 @@ export const HostdevSpec = z.object({
 
 /** A libvirt network: NAT/bridge for virtio NICs, or a VF pool on an SR-IOV PF. */
 export const NetworkSpec = z.discriminatedUnion("forward", [
-  z.object({ forward: z.literal("nat"), name: LibvirtName, bridge: z.string().regex(IFNAME).optional(), ipv4: z.object({ address: z.ipv4(), prefix: int(8, 30, "prefix length") }).optional() }),
-  z.object({ forward: z.literal("bridge"), name: LibvirtName, bridge: z.string().regex(IFNAME, { message: "expected a host bridge name" }) }),
-  z.object({ forward: z.literal("hostdev"), name: LibvirtName, pf: z.string().regex(IFNAME, { message: "expected the PF's interface name, e.g. \"enp59s0f0\"" }) }),
+  z.object({ forward: z.literal("nat"), name: LibvirtName, bridge: InterfaceName.optional(), ipv4: z.object({ address: z.ipv4(), prefix: int(8, 30, "prefix length") }).optional() }),
+  z.object({ forward: z.literal("bridge"), name: LibvirtName, bridge: InterfaceName }),
+  z.object({ forward: z.literal("hostdev"), name: LibvirtName, pf: InterfaceName }),
 ]);
 
 export type NicSpec = z.infer<typeof NicSpec>;

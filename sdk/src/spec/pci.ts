@@ -25,7 +25,8 @@ export function parsePciAddress(text: string): PciAddress {
   return { domain: m[1] ? parseInt(m[1], 16) : 0, bus: parseInt(m[2], 16), slot, function: Number(m[4]) };
 }
 
-const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
+/** `n` in lower-case hex, zero-padded to `width` digits. */
+export const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
 
 /** Canonical form, as `lspci -D` and `virsh nodedev-list` show it: `0000:3b:02.1`. */
 export function formatPciAddress(a: PciAddress): string {
