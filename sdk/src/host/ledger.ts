@@ -1,5 +1,5 @@
 import { formatCpuset } from "../spec/cpuset";
-import { formatPciAddress, parsePciAddress, samePciAddress, type PciAddress } from "../spec/pci";
+import { formatPciAddress, samePciAddress, type PciAddress } from "../spec/pci";
 import {
   Draft,
   HostIndex,
@@ -20,6 +20,7 @@ import {
 import { HostModelError } from "./capabilities";
 import type { HostModel, HostPciDevice } from "./model";
 import { pciAddressKey } from "./nodedev";
+import { HostDevices, pfLabel } from "./devices";
 
 /** A device held by a VM: the device component, the VM, and what was handed out. */
 export interface DeviceHold {
@@ -70,8 +71,7 @@ const key = (a: PciAddress) => formatPciAddress(a);
 export class HostLedger implements LedgerView {
   readonly reserved: ReadonlySet<number>;
   readonly index: HostIndex;
-  private readonly devices: ReadonlyMap<string, HostPciDevice>;
-  private readonly pfByVf: ReadonlyMap<string, HostPciDevice>;
+  private readonly pci: HostDevices;
   private readonly deviceOwners = new Map<string, DeviceHold>();
   private readonly groupHolders = new Map<number, DeviceHold[]>();
   private readonly cpuHolders = new Map<number, CpuHold>();
@@ -93,15 +93,7 @@ export class HostLedger implements LedgerView {
     }
     this.reserved = new Set(options.reservedCpus ?? []);
     this.index = new HostIndex(host);
-    this.devices = new Map(host.pciDevices.map((d) => [key(d.address), d]));
-    const pfByVf = new Map<string, HostPciDevice>();
-    for (const d of host.pciDevices) for (const v of d.sriov?.virtualFunctions ?? []) pfByVf.set(key(v), d);
-    // A VF document may name a PF whose own document lists no VFs (or was not given).
-    for (const d of host.pciDevices) {
-      const pf = d.physicalFunction && this.devices.get(key(d.physicalFunction));
-      if (pf && !pfByVf.has(key(d.address))) pfByVf.set(key(d.address), pf);
-    }
-    this.pfByVf = pfByVf;
+    this.pci = new HostDevices(host);
   }
 
   cpuHolder(cpu: number): CpuHold | undefined {
@@ -333,15 +325,15 @@ export class HostLedger implements LedgerView {
    */
   private resolveDevice(demand: VmDemand, d: DeviceDemand, taken: ReadonlyMap<string, DeviceChoice>, preferNodes: readonly number[], errors: LedgerIssue[]): DeviceChoice | undefined {
     const issue = (reason: string, other?: string) => void errors.push({ owner: d.owner, path: d.path, reason, ...(other ? { other } : {}) });
-    const known = this.host.pciDevices.length > 0;
+    const known = this.pci.known;
     if (d.kind === "pci" || d.address) {
       const address = d.address!;
-      const dev = this.device(address);
-      const pf = d.kind === "vf" ? this.pfOfVf(address) : undefined;
+      const dev = this.pci.device(address);
+      const pf = d.kind === "vf" ? this.pci.pfOfVf(address) : undefined;
       if (d.kind === "vf" && known && !pf) return issue(`no SR-IOV VF at ${key(address)} on host ${this.hostName}`);
       if (d.kind === "pci" && known && !dev) return issue(`no PCI device at ${key(address)} on host ${this.hostName}`);
       if (d.kind === "vf" && d.pf !== undefined && pf) {
-        const wanted = this.findPf(d.pf);
+        const wanted = this.pci.findPf(d.pf);
         if (wanted && !samePciAddress(wanted.address, pf.address)) return issue(`VF ${key(address)} belongs to ${pfLabel(pf)}, not to ${d.pf}`);
       }
       const conflict = this.conflict(address, dev?.iommuGroup ?? undefined, demand.owner, taken, d.kind === "vf" ? "VF" : "PCI device");
@@ -350,19 +342,19 @@ export class HostLedger implements LedgerView {
     }
     let pfs: HostPciDevice[];
     if (d.pf !== undefined) {
-      const pf = this.findPf(d.pf);
-      const list = this.host.pciDevices.filter((x) => x.sriov).map((x) => `${pfLabel(x)} at ${key(x.address)}`);
+      const pf = this.pci.findPf(d.pf);
+      const list = this.pci.pfs.map((x) => `${pfLabel(x)} at ${key(x.address)}`);
       if (!pf) return issue(`no SR-IOV PF "${d.pf}" on host ${this.hostName} (${list.length ? `its PFs: ${list.join(", ")}` : "no PF known; pass the nodedev documents"})`);
       if (!pf.sriov) return issue(`${d.pf} (${key(pf.address)}) is not an SR-IOV physical function`);
       pfs = [pf];
     } else {
       const rankNode = (n: number | undefined) => { const i = preferNodes.indexOf(n ?? -1); return i < 0 ? preferNodes.length : i; };
-      pfs = this.host.pciDevices.filter((x) => x.sriov).sort((a, b) => rankNode(a.node) - rankNode(b.node) || pciAddressKey(a.address) - pciAddressKey(b.address));
+      pfs = this.pci.pfs.sort((a, b) => rankNode(a.node) - rankNode(b.node) || pciAddressKey(a.address) - pciAddressKey(b.address));
       if (pfs.length === 0) return issue(`host ${this.hostName} has no SR-IOV PF with VFs; pass the nodedev documents or name a VF address`);
     }
     for (const pf of pfs) {
       for (const vf of pf.sriov!.virtualFunctions) {
-        const dev = this.device(vf);
+        const dev = this.pci.device(vf);
         if (this.conflict(vf, dev?.iommuGroup, demand.owner, taken, "VF")) continue;
         return { demand: d, address: vf, node: dev?.node ?? pf.node, pf: pfLabel(pf), ...(dev?.iommuGroup !== undefined ? { iommuGroup: dev.iommuGroup } : {}) };
       }
@@ -384,37 +376,16 @@ export class HostLedger implements LedgerView {
     if (held) return { reason: `${what} ${key(address)} is already assigned to ${held.vm} by ${held.owner} (${held.path})`, other: held.owner };
     const mine = taken.get(key(address));
     if (mine) return { reason: `${what} ${key(address)} is requested twice for ${vm}: also by ${mine.demand.owner} (${mine.demand.path})`, other: mine.demand.owner };
-    const pf = this.pfOfVf(address);
+    const pf = this.pci.pfOfVf(address);
     const pfHeld = pf && this.deviceHolder(pf.address);
     if (pfHeld) return { reason: `${what} ${key(address)} belongs to PF ${key(pf.address)}, which ${pfHeld.owner} passes through whole to ${pfHeld.vm}`, other: pfHeld.owner };
-    const vfHeld = this.device(address)?.sriov?.virtualFunctions.map((v) => this.deviceHolder(v)).find((h) => h);
+    const vfHeld = this.pci.device(address)?.sriov?.virtualFunctions.map((v) => this.deviceHolder(v)).find((h) => h);
     if (vfHeld) return { reason: `${what} ${key(address)} is an SR-IOV PF whose VF ${key(vfHeld.address)} is assigned to ${vfHeld.vm} by ${vfHeld.owner}`, other: vfHeld.owner };
     if (group !== undefined) {
       const same = this.groupHolders.get(group)?.find((h) => h.vm !== vm);
       if (same) return { reason: `${what} ${key(address)} shares IOMMU group ${group} with ${key(same.address)}, assigned to ${same.vm} by ${same.owner}; VFIO gives a whole group to one VM`, other: same.owner };
     }
     return undefined;
-  }
-
-  private device(address: PciAddress): HostPciDevice | undefined {
-    return this.devices.get(key(address));
-  }
-
-  /** The PF a VF belongs to, from the PF's VF list or the VF's own phys_function. */
-  private pfOfVf(address: PciAddress): HostPciDevice | undefined {
-    return this.pfByVf.get(key(address));
-  }
-
-  /** A PF by netdev name, nodedev name or PCI address. */
-  private findPf(name: string): HostPciDevice | undefined {
-    const byName = this.host.pciDevices.find((d) => d.netdevs.includes(name) || d.name === name);
-    if (byName) return byName;
-    try {
-      const a = parsePciAddress(name);
-      return this.device(a);
-    } catch {
-      return undefined;
-    }
   }
 }
 
@@ -425,11 +396,6 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
-}
-
-/** A PF as users name it: its interface, else its PCI address. */
-function pfLabel(pf: HostPciDevice): string {
-  return pf.netdevs[0] ?? formatPciAddress(pf.address);
 }
 
 /** The most frequent value, the lowest on ties (deterministic). */
