@@ -1,4 +1,6 @@
-import { buildDomainModel, renderDomainArgs, renderDomainXml, layoutFromSpec, providerGaps, parseXml } from "../../sdk/src/render";
+import { buildDomainModel, renderDomainArgs, renderDomainXml, layoutFromPlacement, layoutFromSpec, providerGaps, parseXml, type DomainModel } from "../../sdk/src/render";
+import { HostLedger } from "../../sdk/src/host";
+import { RESERVED, twoSocketHost } from "../host/fixtures";
 import { renderNetworkArgs, renderPoolArgs, renderVolumeArgs } from "../../sdk/src/render";
 import { parseOrThrow } from "../../sdk/src/spec/validate";
 import { NetworkSpec, PoolSpec, VolumeSpec } from "../../sdk/src/spec";
@@ -41,19 +43,73 @@ describe("every property path the renderer passes to the provider", () => {
 });
 
 describe("the XML and the provider arguments of one model", () => {
-  it("agree on pinning, memory backing, NUMA, topology and devices", () => {
-    const model = buildDomainModel(domains.nfv, layoutFromSpec(domains.nfv));
+  /** The facts both views carry, read from each the way its consumer reads it. */
+  function agreeOn(model: DomainModel) {
     const args = renderDomainArgs(model) as Record<string, any>;
-    const xml = parseXml(renderDomainXml(model), ["vcpupin", "memnode", "cell", "hostdev", "interface", "disk", "feature"]).domain as Record<string, any>;
-    expect(args.cpuTune.vcpuPins).toEqual(xml.cputune.vcpupin.map((p: any) => ({ vcpu: Number(p["@_vcpu"]), cpuSet: p["@_cpuset"] })));
-    expect(args.cpuTune.emulatorPin.cpuSet).toBe(xml.cputune.emulatorpin["@_cpuset"]);
-    expect(args.numaTune.memNodes).toEqual(xml.numatune.memnode.map((m: any) => ({ cellId: Number(m["@_cellid"]), mode: m["@_mode"], nodeset: m["@_nodeset"] })));
-    expect(args.cpu.numa.cells.map((c: any) => [c.cpus, c.memory])).toEqual(xml.cpu.numa.cell.map((c: any) => [c["@_cpus"], Number(c["@_memory"])]));
-    expect(args.memoryBacking.memoryHugePages.hugepages[0].size).toBe(Number(xml.memoryBacking.hugepages.page["@_size"]));
-    expect(args.cpu.topology).toEqual(Object.fromEntries(Object.entries(xml.cpu.topology).map(([k, v]) => [k.slice(2), Number(v)])));
-    expect(args.memory).toBe(Number(xml.memory["#text"]));
-    expect(args.devices.hostdevs[0].subsysPci.source.address.bus).toBe(parseInt(xml.devices.hostdev[0].source.address["@_bus"], 16));
-    expect(args.devices.disks.map((d: any) => d.target.dev)).toEqual(xml.devices.disk.map((d: any) => d.target["@_dev"]));
+    const xml = parseXml(renderDomainXml(model), ["vcpupin", "iothreadpin", "vcpusched", "memnode", "cell", "hostdev", "interface", "disk", "feature", "page"]).domain as Record<string, any>;
+    const attrs = (list: any[] | undefined, ...keys: string[]) => (list ?? []).map((x) => keys.map((k) => x[`@_${k}`]));
+    const fromArgs = {
+      vcpupins: (args.cpuTune?.vcpuPins ?? []).map((p: any) => [String(p.vcpu), p.cpuSet]),
+      emulatorpin: args.cpuTune?.emulatorPin?.cpuSet,
+      iothreadpins: (args.cpuTune?.ioThreadPins ?? []).map((p: any) => [String(p.ioThread), p.cpuSet]),
+      vcpusched: (args.cpuTune?.vcpuScheds ?? []).map((p: any) => [p.vcpus, p.scheduler, String(p.priority)]),
+      numatune: args.numaTune?.memory && [args.numaTune.memory.mode, args.numaTune.memory.nodeset],
+      memnodes: (args.numaTune?.memNodes ?? []).map((m: any) => [String(m.cellId), m.mode, m.nodeset]),
+      cells: (args.cpu.numa?.cells ?? []).map((c: any) => [c.cpus, String(c.memory), c.memAccess]),
+      pages: (args.memoryBacking?.memoryHugePages?.hugepages ?? []).map((p: any) => [String(p.size), p.nodeset]),
+      access: args.memoryBacking?.memoryAccess?.mode,
+      source: args.memoryBacking?.memorySource?.type,
+      locked: !!args.memoryBacking?.memoryLocked,
+      topology: args.cpu.topology && [args.cpu.topology.sockets, args.cpu.topology.dies, args.cpu.topology.cores, args.cpu.topology.threads].map(String),
+      features: (args.cpu.features ?? []).map((f: any) => [f.policy, f.name]),
+      memory: String(args.memory),
+      machine: args.os.typeMachine,
+      hostdevs: (args.devices?.hostdevs ?? []).map((h: any) => h.subsysPci.source.address.bus),
+      disks: (args.devices?.disks ?? []).map((d: any) => d.target.dev),
+    };
+    const fromXml = {
+      vcpupins: attrs(xml.cputune?.vcpupin, "vcpu", "cpuset"),
+      emulatorpin: xml.cputune?.emulatorpin?.["@_cpuset"],
+      iothreadpins: attrs(xml.cputune?.iothreadpin, "iothread", "cpuset"),
+      vcpusched: attrs(xml.cputune?.vcpusched, "vcpus", "scheduler", "priority"),
+      numatune: xml.numatune?.memory && [xml.numatune.memory["@_mode"], xml.numatune.memory["@_nodeset"]],
+      memnodes: attrs(xml.numatune?.memnode, "cellid", "mode", "nodeset"),
+      cells: attrs(xml.cpu.numa?.cell, "cpus", "memory", "memAccess"),
+      pages: attrs(xml.memoryBacking?.hugepages?.page, "size", "nodeset"),
+      access: xml.memoryBacking?.access?.["@_mode"],
+      source: xml.memoryBacking?.source?.["@_type"],
+      locked: xml.memoryBacking?.locked !== undefined,
+      topology: xml.cpu.topology && ["sockets", "dies", "cores", "threads"].map((k) => xml.cpu.topology[`@_${k}`]),
+      features: attrs(xml.cpu.feature, "policy", "name"),
+      memory: xml.memory["#text"],
+      machine: xml.os.type["@_machine"],
+      hostdevs: (xml.devices?.hostdev ?? []).map((h: any) => parseInt(h.source.address["@_bus"], 16)),
+      disks: (xml.devices?.disk ?? []).map((d: any) => d.target["@_dev"]),
+    };
+    return { fromArgs, fromXml };
+  }
+
+  it.each(Object.entries(domains))("agree on every compute, memory and device fact (%s, explicit layout)", (_name, vm) => {
+    const { fromArgs, fromXml } = agreeOn(buildDomainModel(vm, layoutFromSpec(vm)));
+    expect(fromArgs).toEqual(fromXml);
+  });
+
+  it("agree when the layout comes from the allocator's placement", () => {
+    const ledger = new HostLedger("hv", twoSocketHost(), { reservedCpus: RESERVED });
+    const vm = vmSpec({
+      name: "placed", vcpus: 4, iothreads: 1,
+      cpu: { topology: { sockets: 1, cores: 2, threads: 2 } },
+      pinning: "auto",
+      realtime: { scheduler: "fifo", priority: 2, vcpus: "2-3" },
+      memory: { size: "4GiB", hugepages: { pageSize: "1GiB" } },
+      numa: { cells: [{ cpus: "0-1", memory: "2GiB" }, { cpus: "2-3", memory: "2GiB" }] },
+    });
+    const result = ledger.place({ owner: "vm", vcpus: 4, threadsPerCore: 2, pinning: "auto", iothreads: 1, emulator: "housekeeping", numa: "local", guestCells: vm.numa.cells.map((c) => ({ vcpus: c.cpus, memoryBytes: c.memory })), memory: { bytes: vm.memory.size, pageSizeBytes: 1024 ** 3 }, devices: [] });
+    const { fromArgs, fromXml } = agreeOn(buildDomainModel(vm, layoutFromPlacement(vm, result.placement!)));
+    expect(fromArgs).toEqual(fromXml);
+    expect(fromArgs.vcpupins).toHaveLength(4);
+    expect(fromArgs.memnodes).toHaveLength(2);
+    expect(fromArgs.iothreadpins).toHaveLength(1);
   });
 
   it("report what only the XML can say", () => {
