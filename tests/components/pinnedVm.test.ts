@@ -392,3 +392,13 @@ describe("host NUMA nodes a VM names", () => {
     expect(() => new virtkit.PinnedVm(uniq("d"), { host, vcpus: 1, memory: mem, numa: { hostNodes: "0" } })).toThrow(/numa.hostNodes: "0" differs from the hostNodes "1" of HugepageMemory "m\d+"/);
   });
 });
+
+describe("options only placement can act on", () => {
+  it("are reported as ignored on a host without capabilities", async () => {
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const name = uniq("lonely");
+    new virtkit.PinnedVm(name, { host, vcpus: 1, pinning: { vcpus: ["2"] }, memory: { size: "1GiB" }, emulator: "dedicated", strictLocality: true });
+    const planned = virtkit.plannedVms().find((v) => v.component === `PinnedVm "${name}"`)!;
+    expect(planned.warnings).toEqual([expect.stringMatching(/^emulator: "dedicated" needs the host's capabilities/), expect.stringMatching(/^strictLocality: needs the host's devices/)]);
+  });
+});

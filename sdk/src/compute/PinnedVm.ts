@@ -137,7 +137,12 @@ export function planVm(name: string, args: PinnedVmArgs) {
     for (const w of result.warnings) warnings.push(`${w.path ? `${w.path}: ` : ""}${w.reason}`);
     placement = result.placement!;
     spec = withChosenVfs(spec, placement, pfNics);
-  } else if (spec.pinning === "auto") {
+  } else {
+    // options that only placement acts on: say they do nothing here rather than drop them silently
+    if (args.emulator === "dedicated") warnings.push(`emulator: "dedicated" needs the host's capabilities to pick CPUs; ignored on host ${host.hostName}`);
+    if (args.strictLocality) warnings.push(`strictLocality: needs the host's devices to know their NUMA nodes; ignored on host ${host.hostName}`);
+  }
+  if (!host.ledger && spec.pinning === "auto") {
     throw new VirtkitValidationError(component, [
       { path: "pinning", reason: `"auto" needs the host's capabilities: give LibvirtHost "${host.hostName}" the output of \`virsh capabilities\`` },
     ]);
