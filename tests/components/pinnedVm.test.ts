@@ -176,16 +176,28 @@ describe("Qcow2Volume", () => {
     const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
     const name = uniq("root");
     const vol = new virtkit.Qcow2Volume(name, { host, pool: "default", size: "40GiB", baseImage: { url: "https://images.example/debian-12.qcow2" } }, { transformations: [capture] });
-    expect(await valueOf(vol.volumeXml)).toContain(`<path>/var/lib/libvirt/images/${name}-base.qcow2</path>`);
+    const baseName = await valueOf(vol.base!.name);
+    expect(baseName).toMatch(/^base-debian-12-[0-9a-f]{8}\.qcow2$/);
+    expect(await valueOf(vol.volumeXml)).toContain(`<path>/var/lib/libvirt/images/${baseName}</path>`);
     await registration(resources, "libvirt:index/volume:Volume", name);
     const volumes = resources.filter((r) => r.type === "libvirt:index/volume:Volume");
-    const base = volumes.find((r) => r.name === `${name}-base`)!;
+    const base = volumes.find((r) => r.inputs.name === baseName)!;
     const overlay = volumes.find((r) => r.name === name)!;
     expect(base.inputs.create).toEqual({ content: { url: "https://images.example/debian-12.qcow2" } });
     expect(overlay.inputs).toMatchObject({ name: `${name}.qcow2`, pool: "default", capacity: 40 * 1024 ** 3, target: { format: { type: "qcow2" } } });
-    expect(overlay.inputs.backingStore).toEqual({ path: `/var/lib/libvirt/images/${name}-base.qcow2`, format: { type: "qcow2" } });
+    expect(overlay.inputs.backingStore).toEqual({ path: `/var/lib/libvirt/images/${baseName}`, format: { type: "qcow2" } });
     expect(captured[name].protect).toBe(true);
     expect(captured[name].replaceOnChanges).toContain("capacity");
+  });
+
+  it("shares one base image between the overlays of one URL in one pool of a host", () => {
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const url = "https://images.example/debian-12.qcow2";
+    const a = new virtkit.Qcow2Volume(uniq("a"), { host, pool: "default", size: "10GiB", baseImage: { url } });
+    const b = new virtkit.Qcow2Volume(uniq("b"), { host, pool: "default", size: "20GiB", baseImage: { url } });
+    const other = new virtkit.Qcow2Volume(uniq("c"), { host, pool: "fast", size: "10GiB", baseImage: { url } });
+    expect(b.base).toBe(a.base);
+    expect(other.base).not.toBe(a.base);
   });
 
   it("keeps the LUKS passphrase a secret from the program to the volume resource", async () => {

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
 import * as libvirt from "@pulumi/libvirt";
 import { z } from "zod";
 import { VirtkitValidationError } from "../errors";
@@ -53,6 +54,7 @@ export class LibvirtHost extends pulumi.ComponentResource {
 
   private readonly names = new Map<string, string>();
   private readonly vfPools = new Map<string, libvirt.Network>();
+  private readonly baseImages = new Map<string, libvirt.Volume>();
 
   constructor(name: string, args: LibvirtHostArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const { spec, model, ledger } = hostOf(name, args);
@@ -82,6 +84,30 @@ export class LibvirtHost extends pulumi.ComponentResource {
   checkNameFree(kind: "domain" | "volume" | "network", objectName: string, component: string, path: string): void {
     const holder = this.names.get(`${kind}:${objectName}`);
     if (holder) throw new VirtkitValidationError(component, [{ path, reason: `${kind} "${objectName}" on host ${this.hostName} is already declared by ${holder}` }]);
+  }
+
+  /**
+   * The base image downloaded from `url` into `pool`, created once per pool and URL and
+   * shared by every overlay on it. It belongs to the host, not to one overlay, so removing
+   * one overlay never deletes a base others still read from.
+   */
+  baseImage(pool: string, url: string): libvirt.Volume {
+    const key = `${pool}|${url}`;
+    let base = this.baseImages.get(key);
+    if (!base) {
+      const file = url.replace(/[?#].*$/, "").split("/").pop() || "image";
+      const stem = file.replace(/\.(qcow2|img|raw)$/i, "").replace(/[^A-Za-z0-9_.+-]/g, "-").slice(0, 40);
+      const hash = createHash("sha1").update(url).digest("hex").slice(0, 8);
+      const volumeName = `base-${stem}-${hash}.qcow2`;
+      this.claimName("volume", `${pool}/${volumeName}`, `LibvirtHost "${this.hostName}"`, "baseImage");
+      base = new libvirt.Volume(
+        `${this.hostName}-${volumeName}`,
+        { name: volumeName, pool, target: { format: { type: "qcow2" } }, create: { content: { url } } },
+        { parent: this, provider: this.provider },
+      );
+      this.baseImages.set(key, base);
+    }
+    return base;
   }
 
   /** The libvirt hostdev network that hands out VFs of `pf`, created once per PF. */

@@ -65,7 +65,7 @@ export class Qcow2Volume extends pulumi.ComponentResource {
   readonly host: LibvirtHost;
   /** The VM this volume belongs to: a data volume is attached to one VM. */
   readonly attachment: Attachment;
-  /** The base image volume, when created from a URL. */
+  /** The base image volume, when made from a URL (shared by the host's overlays of that URL). */
   readonly base: libvirt.Volume | undefined;
   readonly poolName: string;
   readonly volumeName: string;
@@ -106,11 +106,7 @@ export class Qcow2Volume extends pulumi.ComponentResource {
 
     let backingPath: pulumi.Input<string> | undefined;
     if (args.baseImage && "url" in args.baseImage) {
-      this.base = new libvirt.Volume(
-        `${name}-base`,
-        { name: `${this.volumeName.replace(/\.qcow2$/, "")}-base.qcow2`, pool: a.pool, target: { format: { type: "qcow2" } }, create: { content: { url: args.baseImage.url } } },
-        childOpts,
-      );
+      this.base = args.host.baseImage(a.pool, args.baseImage.url);
       backingPath = this.base.path;
     } else if (args.baseImage && "volume" in args.baseImage) {
       backingPath = args.baseImage.volume.path;
