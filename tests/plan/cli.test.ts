@@ -5,6 +5,14 @@ import { parseArgs } from "../../sdk/src/plan/cli";
 
 const root = join(__dirname, "..", "..");
 const built = existsSync(join(root, "dist", "sdk", "src", "plan", "cli.js"));
+/** A one-file program inside the checkout, so its `import "virtkit"` resolves to it (package self-reference). */
+function program(body: string): string {
+  mkdirSync(join(root, ".scratch"), { recursive: true });
+  const dir = mkdtempSync(join(root, ".scratch", "cli-"));
+  writeFileSync(join(dir, "index.ts"), `import * as virtkit from "virtkit";\n${body}\n`);
+  return dir;
+}
+
 const runCli = (...args: string[]) => spawnSync(process.execPath, [join(root, "bin", "virtkit"), ...args], { cwd: root, encoding: "utf8", timeout: 120000 });
 
 describe("virtkit plan's arguments", () => {
@@ -32,16 +40,8 @@ describe("virtkit plan's arguments", () => {
   });
 
   it("exits 1 with the validation messages of an invalid program, creating nothing", () => {
-    // inside the checkout, so the program's `import "virtkit"` resolves to it (package self-reference)
-    mkdirSync(join(root, ".scratch"), { recursive: true });
-    const dir = mkdtempSync(join(root, ".scratch", "cli-"));
-    writeFileSync(
-      join(dir, "index.ts"),
-      `import * as virtkit from "virtkit";
-const host = new virtkit.LibvirtHost("h", { uri: "test:///default" });
-new virtkit.PinnedVm("bad", { host, vcpus: 4, cpu: { topology: { sockets: 1, cores: 3, threads: 1 } }, memory: { size: "1536MiB", hugepages: { pageSize: "1GiB" } } });
-`,
-    );
+    const dir = program(`const host = new virtkit.LibvirtHost("h", { uri: "test:///default" });
+new virtkit.PinnedVm("bad", { host, vcpus: 4, cpu: { topology: { sockets: 1, cores: 3, threads: 1 } }, memory: { size: "1536MiB", hugepages: { pageSize: "1GiB" } } });`);
     const r = runCli("plan", dir);
     expect(r.stderr).not.toMatch(/Cannot find module/);
     expect(r.status).toBe(1);
@@ -51,16 +51,9 @@ new virtkit.PinnedVm("bad", { host, vcpus: 4, cpu: { topology: { sockets: 1, cor
   });
 
   it("exits 1 when libvirt's QEMU driver refuses a domain, quoting libvirt", () => {
-    mkdirSync(join(root, ".scratch"), { recursive: true });
-    const dir = mkdtempSync(join(root, ".scratch", "cli-"));
     // valid to virtkit (the host's nodes are unknown), impossible on any real host here
-    writeFileSync(
-      join(dir, "index.ts"),
-      `import * as virtkit from "virtkit";
-const host = new virtkit.LibvirtHost("h", { uri: "qemu:///system" });
-new virtkit.PinnedVm("far", { host, vcpus: 1, memory: { size: "64MiB" }, numa: { hostNodes: "63" }, pinning: { vcpus: ["0"] } });
-`,
-    );
+    const dir = program(`const host = new virtkit.LibvirtHost("h", { uri: "qemu:///system" });
+new virtkit.PinnedVm("far", { host, vcpus: 1, memory: { size: "64MiB" }, numa: { hostNodes: "63" }, pinning: { vcpus: ["0"] } });`);
     const r = runCli("plan", dir, "--uri", "qemu:///system", "--no-xml");
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/PinnedVm "far"\s+schema, domxml-to-native on qemu:\/\/\/system\s+REFUSED: .*NUMA node 63 is unavailable/);

@@ -83,7 +83,7 @@ export class PinnedVm extends pulumi.ComponentResource {
   readonly domain: libvirt.Domain;
   /** The domain XML virtkit decided on (what `virsh define` would be given). */
   readonly domainXml: pulumi.Output<string>;
-  /** vCPU → host CPU and NUMA node, memory per node, devices; undefined placement when the host is unknown. */
+  /** vCPU → host CPU and NUMA node, memory per node, devices (for a host without capabilities: the explicit pins). */
   readonly placement: pulumi.Output<PlacementReport>;
   /** The provider's domain UUID (refer to domains by UUID: the provider's id is a number). */
   readonly uuid: pulumi.Output<string>;
