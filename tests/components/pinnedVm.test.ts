@@ -1,41 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { installMocks, isSecret, registration, settle, valueOf, type Registered } from "../support/mocks";
-import { stableUuid } from "../../sdk/src/storage/Qcow2Volume";
-import { schemaProblems } from "../support/providerSchema";
+import { registration, settle, valueOf } from "../support/mocks";
+import { capabilities, devices, domains, resources, uniq, useMockedVirtkit, virtkit } from "./harness";
 
-// Loaded after the mocks are installed.
-let virtkit: typeof import("../../sdk/src/index");
-let resources: Registered[];
-
-const fixtures = join(__dirname, "../fixtures/hosts/two-socket");
-const capabilities = readFileSync(join(fixtures, "capabilities.xml"), "utf8");
-const devices = readdirSync(join(fixtures, "nodedev")).map((f) => readFileSync(join(fixtures, "nodedev", f), "utf8"));
-
-beforeAll(async () => {
-  ({ resources } = await installMocks());
-  virtkit = await import("../../sdk/src/index");
-});
-
-/** Pulumi's wire signature of a secret value. */
-const SECRET_SIG = ["4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"];
-
-/** Paths where `needle` appears outside a secret envelope. */
-function plainOccurrences(value: unknown, needle: string, path = "$"): string[] {
-  if (typeof value === "string") return value.includes(needle) ? [path] : [];
-  if (Array.isArray(value)) return value.flatMap((v, i) => plainOccurrences(v, needle, `${path}[${i}]`));
-  if (value && typeof value === "object") {
-    const o = value as Record<string, unknown>;
-    if (o[SECRET_SIG[0]] === SECRET_SIG[1]) return [];
-    return Object.entries(o).flatMap(([k, v]) => plainOccurrences(v, needle, `${path}.${k}`));
-  }
-  return [];
-}
-
-const domains = () => resources.filter((r) => r.type === "libvirt:index/domain:Domain");
-let seq = 0;
-const uniq = (base: string) => `${base}${++seq}`;
+useMockedVirtkit();
 
 describe("PinnedVm on a host without capabilities", () => {
   it("registers one Domain with the explicit pins, hugepages, NUMA binding and topology", async () => {
@@ -163,107 +130,6 @@ describe("PinnedVm on a known host", () => {
     const nic = new virtkit.SriovNic(uniq("n"), { host, vf: { address: "0000:3b:02.3" } });
     new virtkit.PinnedVm("first", { host, vcpus: 1, memory: { size: "1GiB" }, nics: [nic] });
     expect(() => new virtkit.PinnedVm("second", { host, vcpus: 1, memory: { size: "1GiB" }, nics: [nic] })).toThrow(/SriovNic "n\d+" is already attached to PinnedVm "first"/);
-  });
-});
-
-describe("Qcow2Volume", () => {
-  it("creates a base from a URL and a protected copy-on-write overlay on it", async () => {
-    const captured: Record<string, pulumi.ResourceOptions> = {};
-    const capture: pulumi.ResourceTransformation = (args) => {
-      if (args.type === "libvirt:index/volume:Volume") captured[args.name] = args.opts;
-      return undefined;
-    };
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
-    const name = uniq("root");
-    const vol = new virtkit.Qcow2Volume(name, { host, pool: "default", size: "40GiB", baseImage: { url: "https://images.example/debian-12.qcow2" } }, { transformations: [capture] });
-    const baseName = await valueOf(vol.base!.name);
-    expect(baseName).toMatch(/^base-debian-12-[0-9a-f]{8}\.qcow2$/);
-    expect(await valueOf(vol.volumeXml)).toContain(`<path>/var/lib/libvirt/images/${baseName}</path>`);
-    await registration(resources, "libvirt:index/volume:Volume", name);
-    const volumes = resources.filter((r) => r.type === "libvirt:index/volume:Volume");
-    const base = volumes.find((r) => r.inputs.name === baseName)!;
-    const overlay = volumes.find((r) => r.name === name)!;
-    expect(base.inputs.create).toEqual({ content: { url: "https://images.example/debian-12.qcow2" } });
-    expect(overlay.inputs).toMatchObject({ name: `${name}.qcow2`, pool: "default", capacity: 40 * 1024 ** 3, target: { format: { type: "qcow2" } } });
-    expect(overlay.inputs.backingStore).toEqual({ path: `/var/lib/libvirt/images/${baseName}`, format: { type: "qcow2" } });
-    expect(captured[name].protect).toBe(true);
-    expect(captured[name].replaceOnChanges).toContain("capacity");
-  });
-
-  it("shares one base image between the overlays of one URL in one pool of a host", () => {
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
-    const url = "https://images.example/debian-12.qcow2";
-    const a = new virtkit.Qcow2Volume(uniq("a"), { host, pool: "default", size: "10GiB", baseImage: { url } });
-    const b = new virtkit.Qcow2Volume(uniq("b"), { host, pool: "default", size: "20GiB", baseImage: { url } });
-    const other = new virtkit.Qcow2Volume(uniq("c"), { host, pool: "fast", size: "10GiB", baseImage: { url } });
-    expect(b.base).toBe(a.base);
-    expect(other.base).not.toBe(a.base);
-  });
-
-  it("keeps the LUKS passphrase a secret from the program to the volume resource", async () => {
-    const captured: { props: Record<string, unknown>; opts: pulumi.CustomResourceOptions }[] = [];
-    const capture: pulumi.ResourceTransformation = (args) => {
-      if (args.type.endsWith("LuksVolume") || args.type.includes("dynamic")) captured.push({ props: args.props, opts: args.opts });
-      return undefined;
-    };
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
-    const volName = uniq("enc");
-    const vol = new virtkit.Qcow2Volume(volName, { host, pool: "default", size: "10GiB", encryption: { passphrase: "hunter2" } }, { transformations: [capture] });
-    // serialising a dynamic provider is asynchronous: let it finish inside the test
-    await registration(resources, "pulumi-nodejs:dynamic/virtkit:LuksVolume", volName);
-    expect(await isSecret(vol.passphrase!)).toBe(true);
-    // the passphrase reaches virtkit's LUKS volume resource as a secret, and comes back out as one
-    expect(captured).toHaveLength(1);
-    expect(await isSecret(captured[0].props.passphrase as pulumi.Output<string>)).toBe(true);
-    expect(captured[0].opts.additionalSecretOutputs).toContain("passphrase");
-    // a stable secret UUID, derived from host, pool and volume name
-    expect(vol.secretUuid).toBe(stableUuid(`qemu:///system|default|${volName}.qcow2`));
-    expect(await valueOf(vol.volumeXml)).toContain(`<secret type="passphrase" uuid="${vol.secretUuid}"/>`);
-
-    const vmName = uniq("e");
-    const vm = new virtkit.PinnedVm(vmName, { host, vcpus: 1, memory: { size: "1GiB" }, disks: [vol] });
-    // the provider names the secret by usage (its uuid is read-only in v0.9.7): the volume's path
-    const domainInputs = (await registration(resources, "libvirt:index/domain:Domain", vmName)).inputs;
-    expect(domainInputs.devices.disks[0].encryption).toEqual({ format: "luks", secrets: [{ type: "passphrase", usage: `/var/lib/libvirt/images/${volName}.qcow2` }] });
-    expect(schemaProblems("libvirt_domain", domainInputs)).toEqual([]);
-    expect(await valueOf(vm.domainXml)).toContain(`<secret type="passphrase" uuid="${vol.secretUuid}"/>`);
-    // on the wire to the engine it only ever travels inside a secret envelope
-    expect(plainOccurrences(resources.map((r) => r.inputs), "hunter2")).toEqual([]);
-    expect(JSON.stringify(resources.map((r) => r.inputs))).toContain("hunter2"); // it did travel (inside the envelope)
-    expect(await valueOf(vm.domainXml)).not.toContain("hunter2");
-  });
-
-  it("refuses encryption without a passphrase", () => {
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
-    expect(() => new virtkit.Qcow2Volume(uniq("nopass"), { host, pool: "default", size: "1GiB", encryption: { passphrase: "" } })).toThrow(/encryption.passphrase: a LUKS volume needs a passphrase/);
-  });
-
-  it("refuses a size that is not a size, naming the field", () => {
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
-    expect(() => new virtkit.Qcow2Volume("v", { host, pool: "default", size: "40G" })).toThrow(/Qcow2Volume "v": size: "40G" is not a size/);
-  });
-});
-
-describe("Qcow2Volume replacement", () => {
-  it("is allowed only when asked for: allowReplace drops the protection", async () => {
-    const captured: Record<string, pulumi.ResourceOptions> = {};
-    const capture: pulumi.ResourceTransformation = (args) => {
-      if (args.type === "libvirt:index/volume:Volume") captured[args.name] = args.opts;
-      return undefined;
-    };
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
-    const name = uniq("scratch");
-    new virtkit.Qcow2Volume(name, { host, pool: "default", size: "1GiB", allowReplace: true }, { transformations: [capture] });
-    await registration(resources, "libvirt:index/volume:Volume", name);
-    expect(captured[name].protect).toBe(false);
-  });
-
-  it("refuses two volumes with one name in one pool", () => {
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
-    new virtkit.Qcow2Volume("data-a", { host, pool: "default", size: "1GiB", name: "data.qcow2" });
-    expect(() => new virtkit.Qcow2Volume("data-b", { host, pool: "default", size: "1GiB", name: "data.qcow2" })).toThrow(
-      /Qcow2Volume "data-b": name: volume "default\/data.qcow2" on host .* is already declared by Qcow2Volume "data-a"/,
-    );
   });
 });
 
@@ -412,27 +278,5 @@ describe("options only placement can act on", () => {
     new virtkit.PinnedVm(name, { host, vcpus: 1, pinning: { vcpus: ["2"] }, memory: { size: "1GiB" }, emulator: "dedicated", strictLocality: true });
     const planned = virtkit.plannedVms().find((v) => v.component === `PinnedVm "${name}"`)!;
     expect(planned.warnings).toEqual([expect.stringMatching(/^emulator: "dedicated" needs the host's capabilities/), expect.stringMatching(/^strictLocality: needs the host's devices/)]);
-  });
-});
-
-describe("LibvirtHost", () => {
-  it.each([
-    ["a URI without a scheme", { uri: "hv1" }, /uri: expected a libvirt URI/],
-    ["reserved CPUs without capabilities", { uri: "qemu:///system", reservedCpus: "0-1" }, /capabilities: reservedCpus and devices need the host's capabilities XML/],
-    ["a reserved CPU the host lacks", { uri: "qemu:///system", capabilities, reservedCpus: "0-1,99" }, /reservedCpus: host .* has no CPU 99/],
-    ["capabilities that are not capabilities", { uri: "qemu:///system", capabilities: "<domain/>" }, /capabilities: /],
-    ["reserved CPUs that are not a cpuset", { uri: "qemu:///system", capabilities, reservedCpus: "x" }, /reservedCpus: "x" in cpuset "x" is not a CPU id/],
-  ])("refuses %s before registering", (_label, args, message) => {
-    const name = uniq("bad-host");
-    expect(() => new virtkit.LibvirtHost(name, args as never)).toThrow(message);
-    expect(resources.some((r) => r.name === name)).toBe(false);
-  });
-
-  it("accepts ssh URIs and gives each host its own provider", async () => {
-    const a = new virtkit.LibvirtHost(uniq("ssh"), { uri: "qemu+ssh://root@hv1/system?keyfile=/root/.ssh/id" });
-    const b = new virtkit.LibvirtHost(uniq("ssh"), { uri: "qemu+ssh://root@hv2/system" });
-    expect(a.provider).not.toBe(b.provider);
-    const providers = await Promise.all([a, b].map((h) => registration(resources, "pulumi:providers:libvirt", `${h.hostName}-provider`)));
-    expect(providers.map((p) => p.inputs.uri)).toEqual(["qemu+ssh://root@hv1/system?keyfile=/root/.ssh/id", "qemu+ssh://root@hv2/system"]);
   });
 });

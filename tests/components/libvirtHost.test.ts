@@ -1,0 +1,26 @@
+import { registration } from "../support/mocks";
+import { capabilities, resources, uniq, useMockedVirtkit, virtkit } from "./harness";
+
+useMockedVirtkit();
+
+describe("LibvirtHost", () => {
+  it.each([
+    ["a URI without a scheme", { uri: "hv1" }, /uri: expected a libvirt URI/],
+    ["reserved CPUs without capabilities", { uri: "qemu:///system", reservedCpus: "0-1" }, /capabilities: reservedCpus and devices need the host's capabilities XML/],
+    ["a reserved CPU the host lacks", { uri: "qemu:///system", capabilities, reservedCpus: "0-1,99" }, /reservedCpus: host .* has no CPU 99/],
+    ["capabilities that are not capabilities", { uri: "qemu:///system", capabilities: "<domain/>" }, /capabilities: /],
+    ["reserved CPUs that are not a cpuset", { uri: "qemu:///system", capabilities, reservedCpus: "x" }, /reservedCpus: "x" in cpuset "x" is not a CPU id/],
+  ])("refuses %s before registering", (_label, args, message) => {
+    const name = uniq("bad-host");
+    expect(() => new virtkit.LibvirtHost(name, args as never)).toThrow(message);
+    expect(resources.some((r) => r.name === name)).toBe(false);
+  });
+
+  it("accepts ssh URIs and gives each host its own provider", async () => {
+    const a = new virtkit.LibvirtHost(uniq("ssh"), { uri: "qemu+ssh://root@hv1/system?keyfile=/root/.ssh/id" });
+    const b = new virtkit.LibvirtHost(uniq("ssh"), { uri: "qemu+ssh://root@hv2/system" });
+    expect(a.provider).not.toBe(b.provider);
+    const providers = await Promise.all([a, b].map((h) => registration(resources, "pulumi:providers:libvirt", `${h.hostName}-provider`)));
+    expect(providers.map((p) => p.inputs.uri)).toEqual(["qemu+ssh://root@hv1/system?keyfile=/root/.ssh/id", "qemu+ssh://root@hv2/system"]);
+  });
+});
