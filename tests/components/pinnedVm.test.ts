@@ -1,5 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
-import { registration, settle, valueOf } from "../support/mocks";
+import { captureChildren, registration, settle, valueOf } from "../support/mocks";
 import { capabilities, devices, domains, resources, uniq, useMockedVirtkit, virtkit } from "./harness";
 
 useMockedVirtkit();
@@ -61,14 +60,10 @@ describe("PinnedVm on a host without capabilities", () => {
   });
 
   it("marks the properties that replace the domain", async () => {
-    const captured: pulumi.ResourceOptions[] = [];
-    const capture: pulumi.ResourceTransformation = (args) => {
-      if (args.type === "libvirt:index/domain:Domain") captured.push(args.opts);
-      return undefined;
-    };
+    const domain = captureChildren("libvirt:index/domain:Domain");
     const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
-    new virtkit.PinnedVm(uniq("r"), { host, vcpus: 1, memory: { size: "1GiB" } }, { transformations: [capture] });
-    expect(captured.at(-1)?.replaceOnChanges).toEqual(["name", "type", "os.typeMachine", "os.firmware"]);
+    new virtkit.PinnedVm(uniq("r"), { host, vcpus: 1, memory: { size: "1GiB" } }, { transformations: [domain.transformation] });
+    expect(domain.captured.at(-1)?.opts.replaceOnChanges).toEqual(["name", "type", "os.typeMachine", "os.firmware"]);
   });
 });
 
@@ -185,16 +180,12 @@ describe("parts of a VM", () => {
   });
 
   it("make the domain wait for the hostdev network its VF comes from", async () => {
-    const captured: pulumi.ResourceOptions[] = [];
-    const capture: pulumi.ResourceTransformation = (args) => {
-      if (args.type === "libvirt:index/domain:Domain") captured.push(args.opts);
-      return undefined;
-    };
+    const domain = captureChildren("libvirt:index/domain:Domain");
     const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
     const nic = new virtkit.SriovNic(uniq("pool"), { host, pf: "enp59s0f0" });
-    new virtkit.PinnedVm(uniq("vm"), { host, vcpus: 1, memory: { size: "1GiB" }, nics: [nic] }, { transformations: [capture] });
+    new virtkit.PinnedVm(uniq("vm"), { host, vcpus: 1, memory: { size: "1GiB" }, nics: [nic] }, { transformations: [domain.transformation] });
     expect(nic.network).toBeDefined();
-    expect(captured[0].dependsOn).toContain(nic.network);
+    expect(domain.captured[0].opts.dependsOn).toContain(nic.network);
   });
 
   it("a volume's default name is checked before anything registers", async () => {

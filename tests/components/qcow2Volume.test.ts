@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { isSecret, registration, valueOf } from "../support/mocks";
+import { captureChildren, isSecret, registration, valueOf } from "../support/mocks";
 import { resources, uniq, useMockedVirtkit, virtkit } from "./harness";
 import { stableUuid } from "../../sdk/src/storage/Qcow2Volume";
 import { schemaProblems } from "../support/providerSchema";
@@ -24,14 +24,10 @@ function plainOccurrences(value: unknown, needle: string, path = "$"): string[] 
 
 describe("Qcow2Volume", () => {
   it("creates a base from a URL and a protected copy-on-write overlay on it", async () => {
-    const captured: Record<string, pulumi.ResourceOptions> = {};
-    const capture: pulumi.ResourceTransformation = (args) => {
-      if (args.type === "libvirt:index/volume:Volume") captured[args.name] = args.opts;
-      return undefined;
-    };
+    const volumeOpts = captureChildren("libvirt:index/volume:Volume");
     const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
     const name = uniq("root");
-    const vol = new virtkit.Qcow2Volume(name, { host, pool: "default", size: "40GiB", baseImage: { url: "https://images.example/debian-12.qcow2" } }, { transformations: [capture] });
+    const vol = new virtkit.Qcow2Volume(name, { host, pool: "default", size: "40GiB", baseImage: { url: "https://images.example/debian-12.qcow2" } }, { transformations: [volumeOpts.transformation] });
     const baseName = await valueOf(vol.base!.name);
     expect(baseName).toMatch(/^base-debian-12-[0-9a-f]{8}\.qcow2$/);
     expect(await valueOf(vol.volumeXml)).toContain(`<path>/var/lib/libvirt/images/${baseName}</path>`);
@@ -42,8 +38,8 @@ describe("Qcow2Volume", () => {
     expect(base.inputs.create).toEqual({ content: { url: "https://images.example/debian-12.qcow2" } });
     expect(overlay.inputs).toMatchObject({ name: `${name}.qcow2`, pool: "default", capacity: 40 * 1024 ** 3, target: { format: { type: "qcow2" } } });
     expect(overlay.inputs.backingStore).toEqual({ path: `/var/lib/libvirt/images/${baseName}`, format: { type: "qcow2" } });
-    expect(captured[name].protect).toBe(true);
-    expect(captured[name].replaceOnChanges).toContain("capacity");
+    expect(volumeOpts.byName(name)?.opts.protect).toBe(true);
+    expect(volumeOpts.byName(name)?.opts.replaceOnChanges).toContain("capacity");
   });
 
   it("shares one base image between the overlays of one URL in one pool of a host", () => {
@@ -57,21 +53,18 @@ describe("Qcow2Volume", () => {
   });
 
   it("keeps the LUKS passphrase a secret from the program to the volume resource", async () => {
-    const captured: { props: Record<string, unknown>; opts: pulumi.CustomResourceOptions }[] = [];
-    const capture: pulumi.ResourceTransformation = (args) => {
-      if (args.type.endsWith("LuksVolume") || args.type.includes("dynamic")) captured.push({ props: args.props, opts: args.opts });
-      return undefined;
-    };
+    const luks = captureChildren("pulumi-nodejs:dynamic/virtkit:LuksVolume");
+    const captured = luks.captured;
     const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
     const volName = uniq("enc");
-    const vol = new virtkit.Qcow2Volume(volName, { host, pool: "default", size: "10GiB", encryption: { passphrase: "hunter2" } }, { transformations: [capture] });
+    const vol = new virtkit.Qcow2Volume(volName, { host, pool: "default", size: "10GiB", encryption: { passphrase: "hunter2" } }, { transformations: [luks.transformation] });
     // serialising a dynamic provider is asynchronous: let it finish inside the test
     await registration(resources, "pulumi-nodejs:dynamic/virtkit:LuksVolume", volName);
     expect(await isSecret(vol.passphrase!)).toBe(true);
     // the passphrase reaches virtkit's LUKS volume resource as a secret, and comes back out as one
     expect(captured).toHaveLength(1);
     expect(await isSecret(captured[0].props.passphrase as pulumi.Output<string>)).toBe(true);
-    expect(captured[0].opts.additionalSecretOutputs).toContain("passphrase");
+    expect((captured[0].opts as pulumi.CustomResourceOptions).additionalSecretOutputs).toContain("passphrase");
     // a stable secret UUID, derived from host, pool and volume name
     expect(vol.secretUuid).toBe(stableUuid(`qemu:///system|default|${volName}.qcow2`));
     expect(await valueOf(vol.volumeXml)).toContain(`<secret type="passphrase" uuid="${vol.secretUuid}"/>`);
@@ -102,16 +95,12 @@ describe("Qcow2Volume", () => {
 
 describe("Qcow2Volume replacement", () => {
   it("is allowed only when asked for: allowReplace drops the protection", async () => {
-    const captured: Record<string, pulumi.ResourceOptions> = {};
-    const capture: pulumi.ResourceTransformation = (args) => {
-      if (args.type === "libvirt:index/volume:Volume") captured[args.name] = args.opts;
-      return undefined;
-    };
+    const volumeOpts = captureChildren("libvirt:index/volume:Volume");
     const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
     const name = uniq("scratch");
-    new virtkit.Qcow2Volume(name, { host, pool: "default", size: "1GiB", allowReplace: true }, { transformations: [capture] });
+    new virtkit.Qcow2Volume(name, { host, pool: "default", size: "1GiB", allowReplace: true }, { transformations: [volumeOpts.transformation] });
     await registration(resources, "libvirt:index/volume:Volume", name);
-    expect(captured[name].protect).toBe(false);
+    expect(volumeOpts.byName(name)?.opts.protect).toBe(false);
   });
 
   it("refuses two volumes with one name in one pool", () => {

@@ -58,3 +58,23 @@ export async function registration(resources: Registered[], type: string, name: 
   }
   throw new Error(`${type} "${name}" was never registered`);
 }
+
+/** What a child resource of `type` was registered with (mocks never see options). */
+export interface Captured {
+  name: string;
+  props: Record<string, unknown>;
+  opts: pulumi.ResourceOptions;
+}
+
+/**
+ * A transformation to pass in a component's options, recording the props and options of
+ * its children of `type`; read them from `captured` (also by resource name).
+ */
+export function captureChildren(type: string): { transformation: pulumi.ResourceTransformation; captured: Captured[]; byName: (name: string) => Captured | undefined } {
+  const captured: Captured[] = [];
+  const transformation: pulumi.ResourceTransformation = (args) => {
+    if (args.type === type) captured.push({ name: args.name, props: args.props as Record<string, unknown>, opts: args.opts });
+    return undefined;
+  };
+  return { transformation, captured, byName: (name) => captured.find((c) => c.name === name) };
+}
