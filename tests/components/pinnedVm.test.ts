@@ -109,6 +109,21 @@ describe("PinnedVm on a known host", () => {
     expect(placement.memory.filter((m) => m.pageSize === "1GiB").reduce((n, m) => n + (m.pages ?? 0), 0)).toBe(1);
   });
 
+  it("puts an expander bus only on the guest cell a device is given to, when the spec names it", async () => {
+    const host = host2s();
+    const vm = new virtkit.PinnedVm(uniq("buses"), {
+      host,
+      vcpus: 4,
+      memory: { size: "4GiB" },
+      numa: { cells: [{ cpus: "0-1", memory: "2GiB" }, { cpus: "2-3", memory: "2GiB" }], allowSpanning: true },
+      // the VF sits on host node 0, but the user wants it behind guest cell 1
+      nics: [{ type: "vf", address: "0000:3b:02.6", guestNode: 1 }],
+    });
+    const xml = await valueOf(vm.domainXml);
+    expect(xml.match(/model="pcie-expander-bus"/g)).toHaveLength(1);
+    expect(xml).toMatch(/<target busNr="\d+">\s*<node>1<\/node>/);
+  });
+
   it("names both VMs when explicit pins collide", () => {
     const host = host2s();
     new virtkit.PinnedVm("cache", { host, vcpus: 2, pinning: { vcpus: ["17", "18"] }, memory: { size: "1GiB" } });

@@ -3,7 +3,7 @@ import * as libvirt from "@pulumi/libvirt";
 import { VirtkitValidationError, type ValidationIssue } from "../errors";
 import type { DeviceDemand, Placement, VmDemand } from "../host/allocator";
 import type { LibvirtHost } from "../host/LibvirtHost";
-import { buildDomainModel, type DeviceGuestNodes } from "../render/domainModel";
+import { buildDomainModel, passthroughGuestNodes, type DeviceGuestNodes } from "../render/domainModel";
 import { providerGaps, renderDomainArgs, type DomainArgs } from "../render/domainArgs";
 import { renderDomainXml } from "../render/domainXml";
 import { layoutFromPlacement, layoutFromSpec } from "../render/layout";
@@ -331,7 +331,7 @@ function guestNodesOfDevices(placement: Placement): DeviceGuestNodes {
 function expanderBuses(spec: VmSpec, wanted: PinnedVmArgs["expanderBuses"], deviceNodes: DeviceGuestNodes): ExpanderBus[] {
   if (Array.isArray(wanted)) return spec.expanderBuses;
   if (wanted === "none") return [];
-  const explicit = [...spec.nics.flatMap((n) => (n.type === "vf" && n.guestNode !== undefined ? [n.guestNode] : [])), ...spec.hostdevs.flatMap((h) => (h.guestNode !== undefined ? [h.guestNode] : []))];
-  const cells = [...new Set([...Object.values(deviceNodes), ...explicit])].sort((a, b) => a - b);
+  const nodes = passthroughGuestNodes(spec, deviceNodes).flatMap((d) => (d.node === undefined ? [] : [d.node]));
+  const cells = [...new Set(nodes)].sort((a, b) => a - b);
   return spec.numa.cells.length ? cells.map((guestNode) => ({ guestNode })) : [];
 }

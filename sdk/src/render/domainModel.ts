@@ -153,6 +153,17 @@ export function buildDomainModel(vm: VmSpec, layout: DomainLayout, guestNodeOfDe
   };
 }
 
+/**
+ * The guest cell of each passthrough device (VF NICs, then hostdevs): the one the spec
+ * names, else the one placement derived from the device's host node, else none.
+ */
+export function passthroughGuestNodes(vm: VmSpec, guestNodeOfDevice: DeviceGuestNodes): { path: string; node: number | undefined }[] {
+  return [
+    ...vm.nics.flatMap((n, i) => (n.type === "vf" ? [{ path: `nics[${i}]`, node: n.guestNode ?? guestNodeOfDevice[`nics[${i}]`] }] : [])),
+    ...vm.hostdevs.map((h, i) => ({ path: `hostdevs[${i}]`, node: h.guestNode ?? guestNodeOfDevice[`hostdevs[${i}]`] })),
+  ];
+}
+
 /** Guest NUMA cell of a passthrough device, by its path in the spec (`nics[2]`, `hostdevs[0]`), from placement. */
 export type DeviceGuestNodes = Readonly<Record<string, number>>;
 
@@ -201,21 +212,16 @@ function planExpanderBuses(vm: VmSpec, guestNodeOfDevice: DeviceGuestNodes) {
     busOfNode.set(b.guestNode, index++);
   });
   const slotsUsed = new Map<number, number>();
-  const devices: { path: string; guestNode?: number }[] = [
-    ...vm.nics.map((n, i) => ({ path: `nics[${i}]`, guestNode: n.type === "vf" ? n.guestNode : undefined, isPci: n.type === "vf" })).filter((d) => d.isPci),
-    ...vm.hostdevs.map((h, i) => ({ path: `hostdevs[${i}]`, guestNode: h.guestNode })),
-  ];
-  for (const d of devices) {
-    const node = d.guestNode ?? guestNodeOfDevice[d.path];
+  for (const { path, node } of passthroughGuestNodes(vm, guestNodeOfDevice)) {
     const expander = node === undefined ? undefined : busOfNode.get(node);
     if (expander === undefined) continue;
     const slot = slotsUsed.get(expander) ?? 0;
     slotsUsed.set(expander, slot + 1);
     if (vm.chipset === "q35") {
       controllers.push({ kind: "root-port", index, address: { bus: expander, slot } });
-      addresses.set(d.path, { bus: index++, slot: 0 });
+      addresses.set(path, { bus: index++, slot: 0 });
     } else {
-      addresses.set(d.path, { bus: expander, slot });
+      addresses.set(path, { bus: expander, slot });
     }
   }
   return { controllers, addressOf: (path: string) => addresses.get(path) };
