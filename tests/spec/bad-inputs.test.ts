@@ -30,6 +30,7 @@ const cases: Case[] = [
   ["topology with zero cores", withVm({ cpu: { topology: { sockets: 1, cores: 0, threads: 4 } } }), "cpu.topology.cores", /out of range/],
   ["custom mode without model", withVm({ cpu: { mode: "custom" } }), "cpu.model", /needs a named model/],
   ["model with host-passthrough", withVm({ cpu: { mode: "host-passthrough", model: "Skylake-Server" } }), "cpu.model", /only applies to mode "custom"/],
+  ["host-passthrough under TCG", withVm({ domainType: "qemu", cpu: { mode: "host-passthrough" } }), "cpu.mode", /host-passthrough needs domainType "kvm".*use "maximum"/],
   ["unknown feature policy", withVm({ cpu: { features: [{ name: "avx", policy: "enable" }] } }), "cpu.features[0].policy", /require|Invalid option/],
   ["feature set twice", withVm({ cpu: { features: [{ name: "avx", policy: "require" }, { name: "avx", policy: "disable" }] } }), "cpu.features[1].name", /already set by features\[0\]/],
   ["pinning to CPU -1", withVm({ pinning: { vcpus: ["0", "1", "-1", "3"] } }), "pinning.vcpus[2]", /"-1" .* is not a CPU id or range/],

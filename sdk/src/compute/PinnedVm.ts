@@ -28,7 +28,7 @@ export interface PinnedVmArgs {
   host: LibvirtHost;
   /** Number of vCPUs. */
   vcpus: number;
-  /** Guest CPU: `mode` (default `host-passthrough`), `model` for `custom`, `features`, `topology`. */
+  /** Guest CPU: `mode` (default `host-passthrough` for `kvm`, `maximum` for `qemu`), `model` for `custom`, `features`, `topology`. */
   cpu?: SpecIn<"cpu">;
   /**
    * `"auto"` (default when the host's capabilities are known): the allocator picks host CPUs.

@@ -1,3 +1,4 @@
+import { type CpuMode, defaultCpuMode } from "../spec/compute";
 import { formatCpuset } from "../spec/cpuset";
 import { PAGE_SIZES } from "../spec/memory";
 import type { PciAddress } from "../spec/pci";
@@ -17,7 +18,7 @@ export interface DomainModel {
   readonly vcpus: number;
   readonly iothreads: number;
   readonly cpu: {
-    readonly mode: "host-passthrough" | "host-model" | "custom";
+    readonly mode: CpuMode;
     readonly model?: string;
     readonly check?: "none" | "partial" | "full";
     readonly features: readonly { readonly name: string; readonly policy: string }[];
@@ -97,7 +98,7 @@ export function buildDomainModel(vm: VmSpec, layout: DomainLayout, guestNodeOfDe
     vcpus: vm.vcpus,
     iothreads: vm.iothreads,
     cpu: {
-      mode: vm.cpu.mode,
+      mode: vm.cpu.mode ?? defaultCpuMode(vm.domainType),
       model: vm.cpu.model,
       check: vm.cpu.check,
       features: vm.cpu.features,

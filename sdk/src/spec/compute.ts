@@ -27,12 +27,21 @@ export const CpuTopology = z.object({
   threads: int(1, 8, "thread count"),
 });
 
-export const CpuMode = z.enum(["host-passthrough", "host-model", "custom"]);
+/**
+ * `host-passthrough` (the host CPU as KVM sees it), `host-model` (a named model close to
+ * the host's), `maximum` (all the hypervisor can give: `-cpu max`, TCG's closest to
+ * passthrough) or `custom` (a named `model`).
+ */
+export const CpuMode = z.enum(["host-passthrough", "host-model", "maximum", "custom"]);
+export type CpuMode = z.infer<typeof CpuMode>;
+
+/** The mode a guest gets when none is given: the host CPU under KVM; under TCG, which cannot pass it through, the most QEMU emulates. */
+export const defaultCpuMode = (domainType: "kvm" | "qemu"): CpuMode => (domainType === "kvm" ? "host-passthrough" : "maximum");
 
 export const CpuSpec = z
   .object({
-    /** `host-passthrough` (default; exact host CPU), `host-model`, or `custom` with a named `model`. */
-    mode: CpuMode.default("host-passthrough"),
+    /** `host-passthrough`, `host-model`, `maximum` or `custom` with a named `model`; default `host-passthrough` for `kvm` domains, `maximum` for `qemu` (TCG). */
+    mode: CpuMode.optional(),
     /** Named CPU model for `custom` mode, e.g. `Skylake-Server-IBRS`. */
     model: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { message: "expected a CPU model name like \"Skylake-Server\"" }).optional(),
     /** Feature flags switched on or off on top of the mode/model. */
@@ -47,7 +56,7 @@ export const CpuSpec = z
       ctx.addIssue({ code: "custom", path: ["model"], message: "mode \"custom\" needs a named model, e.g. \"Skylake-Server\"" });
     }
     if (cpu.mode !== "custom" && cpu.model) {
-      ctx.addIssue({ code: "custom", path: ["model"], message: `a named model only applies to mode "custom", not "${cpu.mode}"` });
+      ctx.addIssue({ code: "custom", path: ["model"], message: `a named model only applies to mode "custom", not "${cpu.mode ?? "the default"}"` });
     }
     const seen = new Map<string, number>();
     cpu.features.forEach((f, i) => {

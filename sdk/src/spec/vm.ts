@@ -18,7 +18,7 @@ export const VmSpecObject = z.object({
   /** libvirt domain name. */
   name: LibvirtName,
   vcpus: int(1, MAX_VCPUS, "vCPU count"),
-  cpu: CpuSpec.default({ mode: "host-passthrough", features: [] }),
+  cpu: CpuSpec.default({ features: [] }),
   /** Host placement of vCPUs, emulator and iothreads; omitted = unpinned (the host scheduler decides). */
   pinning: Pinning.optional(),
   /** Number of iothreads (`<iothreads>`); disks can be bound to them. */
@@ -55,6 +55,9 @@ function checkCrossFields(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
     if (product !== vm.vcpus) {
       issue(ctx, ["cpu", "topology"], `sockets × dies × cores × threads = ${t.sockets}×${t.dies}×${t.cores}×${t.threads} = ${product}, but vcpus is ${vm.vcpus}`);
     }
+  }
+  if (vm.domainType === "qemu" && vm.cpu?.mode === "host-passthrough") {
+    issue(ctx, ["cpu", "mode"], 'host-passthrough needs domainType "kvm"; a "qemu" (TCG) domain cannot pass the host CPU through: use "maximum" or a named model');
   }
   checkPinning(vm, ctx);
   if (isIds(vm.realtime?.vcpus)) {
