@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "../../sdk/src/plan/cli";
+import { hostHasKvm, scratchDir, withoutKvm } from "../support/libvirt";
 
 const root = join(__dirname, "..", "..");
 const built = existsSync(join(root, "dist", "sdk", "src", "plan", "cli.js"));
@@ -56,6 +57,33 @@ new virtkit.PinnedVm("bad", { host, vcpus: 4, cpu: { topology: { sockets: 1, cor
 new virtkit.PinnedVm("far", { host, vcpus: 1, memory: { size: "64MiB" }, numa: { hostNodes: "63" }, pinning: { vcpus: ["0"] } });`);
     const r = runCli("plan", dir, "--uri", "qemu:///system", "--no-xml");
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/PinnedVm "far"\s+schema, domxml-to-native on qemu:\/\/\/system\s+REFUSED: .*NUMA node 63 is unavailable/);
+    expect(r.stdout).toMatch(/PinnedVm "far"\s+schema, domxml-to-native on qemu:\/\/\/system.*\s+REFUSED: .*NUMA node 63 is unavailable/);
+    // the machine's lack of KVM is no verdict on the domain, and the verdict says how it was judged
+    expect(r.stdout.includes("as type='qemu'")).toBe(!hostHasKvm());
+  });
+
+  describe("on a host without KVM (hidden in a private mount namespace where the machine has it)", () => {
+    const uri = `qemu:///embed?root=${scratchDir()}`;
+    const runWithoutKvm = (...args: string[]) => {
+      const [cmd, argv] = withoutKvm(process.execPath, [join(root, "bin", "virtkit"), ...args]);
+      return spawnSync(cmd, argv, { cwd: root, encoding: "utf8", timeout: 180000 });
+    };
+
+    it("judges a kvm domain as type='qemu', host-passthrough as 'maximum', and says so", () => {
+      const dir = program(`const host = new virtkit.LibvirtHost("h", { uri: "qemu:///system" });
+new virtkit.PinnedVm("tcg", { host, vcpus: 2, memory: { size: "64MiB" }, cpu: { features: [{ name: "abm", policy: "require" }] }, pinning: { vcpus: ["0", "1"] } });`);
+      const r = runWithoutKvm("plan", dir, "--uri", uri, "--no-xml");
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toMatch(/PinnedVm "tcg"\s+schema, domxml-to-native on qemu:\/\/\/embed\S+ \(as type='qemu': this host's QEMU driver offers no KVM for x86_64; cpu mode 'host-passthrough' as 'maximum'\)\s+accepted/);
+      expect(r.status).toBe(0);
+    });
+
+    it("still refuses, in libvirt's words, what the domain really asks and the host lacks", () => {
+      const dir = program(`const host = new virtkit.LibvirtHost("h", { uri: "qemu:///system" });
+new virtkit.PinnedVm("far", { host, vcpus: 1, memory: { size: "64MiB" }, numa: { hostNodes: "63" }, pinning: { vcpus: ["0"] } });`);
+      const r = runWithoutKvm("plan", dir, "--uri", uri, "--no-xml");
+      expect(r.stdout).toMatch(/\(as type='qemu'[^)]*\)\s+REFUSED: .*NUMA node 63 is unavailable/);
+      expect(r.status).toBe(1);
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { parseXml, renderVm } from "../../sdk/src/render";
 import { parseCpuset } from "../../sdk/src/spec/cpuset";
-import { argValues, describeWith, jsonArgs, qemuArgv, tempXml, virsh, virtXmlValidate } from "../support/libvirt";
+import { argValues, describeWith, hostHasKvm, jsonArgs, mountedHugepageSizes, qemuArgv, tempXml, virsh, virtXmlValidate } from "../support/libvirt";
 import { legacyInput, nfvInput, vmSpec } from "../support/vms";
 
 /** Elements that virsh may print once or many times, always read as arrays. */
@@ -135,17 +135,26 @@ describeWith("qemuDaemon", "rendered domains through the real QEMU driver (domxm
   const withoutPassthrough = (xml: string) =>
     xml.replace(/<hostdev [\s\S]*?<\/hostdev>\n/g, "").replace(/<interface type="hostdev"[\s\S]*?<\/interface>\n/g, "");
 
-  it("q35: hugepage backends per cell bound to their host node, SMT topology, q35 machine, pxb-pcie per guest node", () => {
-    const argv = qemuArgv(withoutPassthrough(renderVm(vmSpec(nfvInput(0))).xml));
+  // What a host lacks is refused in libvirt's words; the rest of the NFV domain is then
+  // judged with what this host has, so every machine checks the memory and PCI layout.
+  const kvm = hostHasKvm();
+  const has1G = mountedHugepageSizes().includes(1024 ** 2);
+
+  it(`q35: hugepage backends per cell bound to their host node, SMT topology, q35 machine, pxb-pcie per guest node (${kvm ? "KVM" : "TCG"}, ${has1G ? "1 GiB" : "2 MiB"} pages)`, () => {
+    const nfv = nfvInput(0);
+    const onThisHost = has1G ? nfv : { ...nfv, memory: { size: "4GiB", hugepages: { pageSize: "2MiB" as const }, locked: true, nosharepages: true } };
+    const argv = qemuArgv(withoutPassthrough(renderVm(vmSpec(onThisHost)).xml));
     expect(argValues(argv, "-machine")[0]).toMatch(/^pc-q35-/);
+    expect(argValues(argv, "-accel")).toEqual([kvm ? "kvm" : "tcg"]);
     expect(argValues(argv, "-smp")).toEqual(["4,sockets=2,dies=1,cores=1,threads=2"]);
-    expect(argValues(argv, "-cpu")[0]).toMatch(/^host,.*invtsc=on/);
+    // host-passthrough; without KVM judged as its TCG counterpart, features kept
+    expect(argValues(argv, "-cpu")[0]).toMatch(kvm ? /^host,.*invtsc=on/ : /^max,.*invtsc=on/);
     const backends = jsonArgs(argv, "-object").filter((o) => o["qom-type"] === "memory-backend-file");
     expect(backends.map((b) => [b.id, b.size, b["host-nodes"], b.policy])).toEqual([
       ["ram-node0", 2 * 1024 ** 3, [0], "bind"],
       ["ram-node1", 2 * 1024 ** 3, [0], "bind"],
     ]);
-    for (const b of backends) expect(b["mem-path"]).toMatch(/^\/dev\/hugepages1G\//);
+    for (const b of backends) expect(b["mem-path"]).toMatch(has1G ? /^\/dev\/hugepages1G\// : /^\/dev\/hugepages\//);
     expect(backends[1].share).toBe(true);
     expect(argValues(argv, "-numa")).toEqual(["node,nodeid=0,cpus=0-1,memdev=ram-node0", "node,nodeid=1,cpus=2-3,memdev=ram-node1"]);
     const pxbs = jsonArgs(argv, "-device").filter((d) => d.driver === "pxb-pcie");
@@ -155,6 +164,12 @@ describeWith("qemuDaemon", "rendered domains through the real QEMU driver (domxm
     ]);
     expect(argv).toContain("mem-lock=on");
     expect(jsonArgs(argv, "-object").some((o) => o["qom-type"] === "iothread" && o.id === "iothread1")).toBe(true);
+  });
+
+  it(`the NFV domain as written: ${has1G ? "this host builds it" : "libvirt names the 1 GiB pages this host lacks"}`, () => {
+    const build = () => qemuArgv(withoutPassthrough(renderVm(vmSpec(nfvInput(0))).xml));
+    if (has1G) expect(argValues(build(), "-accel")).toEqual([kvm ? "kvm" : "tcg"]);
+    else expect(build).toThrow(/Unable to find any usable hugetlbfs mount for 1048576 KiB/);
   });
 
   it("i440fx: pc machine, 2 MiB pages on cell 0 only, interleave policy, pxb with its numa_node", () => {
@@ -175,5 +190,16 @@ describeWith("qemuDaemon", "rendered domains through the real QEMU driver (domxm
     const vm = vmSpec({ name: "huge-16g", vcpus: 1, memory: { size: "32MiB", hugepages: { pageSize: "2MiB" } } });
     // positive control: with the 2 MiB mount that CI makes, it builds
     expect(argValues(qemuArgv(renderVm(vm).xml), "-object").join(" ")).toMatch(/memory-backend-file/);
+  });
+});
+
+describeWith("virtXmlValidate", "the guest CPU a domain gets when none is named", () => {
+  it.each([
+    ["kvm", "host-passthrough"],
+    ["qemu", "maximum"],
+  ] as const)("a %s domain gets %s, which libvirt's schema accepts", (domainType, mode) => {
+    const { xml } = renderVm(vmSpec({ name: `cpu-${domainType}`, vcpus: 1, memory: { size: "64MiB" }, domainType }));
+    expect(domainOf(xml).cpu["@_mode"]).toBe(mode);
+    expect(virtXmlValidate(xml, "domain").output).toContain("validates");
   });
 });

@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type DriverOffer, driverOffer, fitToDriver } from "../../sdk/src/plan/qemuDriver";
 
 /**
  * Real libvirt for tests. Locally a missing tool skips the suites that need it, with a
@@ -82,9 +83,42 @@ export function tempXml(xml: string, name = "doc.xml"): string {
   return file;
 }
 
-/** The QEMU command line the real QEMU driver builds for a domain, split into arguments. */
+let offer: DriverOffer | undefined;
+/** What the local QEMU driver offers (`virsh capabilities`), read once. */
+export function qemuOffer(): DriverOffer {
+  return (offer ??= driverOffer(execFileSync("virsh", ["-c", "qemu:///system", "capabilities"], { encoding: "utf8" })));
+}
+
+/** Whether the local QEMU driver runs KVM guests (a machine with a usable `/dev/kvm`). */
+export const hostHasKvm = (): boolean => qemuOffer().domainTypes.get("x86_64")?.includes("kvm") ?? false;
+
+/**
+ * `cmd args` run where this machine's KVM cannot be seen: in a private mount namespace with
+ * `/dev/null` over `/dev/kvm` (where there is one), so QEMU's KVM probe fails as on a host
+ * without it. Pair it with libvirt's in-process QEMU driver (`qemu:///embed?root=DIR`): the
+ * system daemon was started outside the namespace and sees KVM all the same.
+ */
+export function withoutKvm(cmd: string, args: string[]): [string, string[]] {
+  return ["unshare", ["--mount", "--", "sh", "-c", 'if [ -e /dev/kvm ]; then mount --bind /dev/null /dev/kvm || exit 97; fi; exec "$@"', "sh", cmd, ...args]];
+}
+
+/** Hugepage sizes (KiB) that have a hugetlbfs mount on this machine, which libvirt needs to back guest memory. */
+export function mountedHugepageSizes(): number[] {
+  const sizes = readFileSync("/proc/mounts", "utf8")
+    .split("\n")
+    .filter((line) => line.split(" ")[2] === "hugetlbfs")
+    .map((line) => /pagesize=(\d+)([KMG])/.exec(line))
+    .map((m) => (m ? Number(m[1]) * { K: 1, M: 1024, G: 1024 ** 2 }[m[2] as "K" | "M" | "G"] : 2048));
+  return [...new Set(sizes)].sort((a, b) => a - b);
+}
+
+/**
+ * The QEMU command line the real QEMU driver builds for a domain, split into arguments.
+ * The domain is fitted to the driver the way `virtkit plan` does (a `kvm` domain is judged
+ * as `qemu` where there is no KVM); `-accel` tells which one was built.
+ */
 export function qemuArgv(domainXml: string): string[] {
-  const out = execFileSync("virsh", ["-c", "qemu:///system", "domxml-to-native", "qemu-argv", tempXml(domainXml)], {
+  const out = execFileSync("virsh", ["-c", "qemu:///system", "domxml-to-native", "qemu-argv", tempXml(fitToDriver(domainXml, qemuOffer()).xml)], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PlannedVm } from "./registry";
 import { buildXml, parseXml } from "../render/xml";
+import { type DriverOffer, driverOffer, fitToDriver } from "./qemuDriver";
 
 /** libvirt's verdict on one domain. */
 export interface LibvirtVerdict {
@@ -22,14 +23,16 @@ export interface LibvirtVerdict {
  */
 export function checkWithLibvirt(vms: readonly PlannedVm[], uri: string): LibvirtVerdict[] {
   const dir = mkdtempSync(join(tmpdir(), "virtkit-plan-"));
+  let offer: DriverOffer | undefined;
+  const offerOnce = () => (offer ??= readOffer(uri));
   try {
-    return vms.map((vm) => checkOne(vm, uri, dir));
+    return vms.map((vm) => checkOne(vm, uri, dir, offerOnce));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function checkOne(vm: PlannedVm, uri: string, dir: string): LibvirtVerdict {
+function checkOne(vm: PlannedVm, uri: string, dir: string, offer: () => DriverOffer): LibvirtVerdict {
   const file = join(dir, `${vm.domainName}.xml`);
   writeFileSync(file, vm.domainXml);
   const checks: string[] = [];
@@ -44,12 +47,20 @@ function checkOne(vm: PlannedVm, uri: string, dir: string): LibvirtVerdict {
   }
   // Passed-through devices need VFIO and the device on the machine that builds the command
   // line, and libvirt 9.0's daemon crashes on some of them; the schema judged them above.
-  const { xml, removed } = withoutPassthrough(vm.domainXml);
+  const { xml: local, removed } = withoutPassthrough(vm.domainXml);
+  const { xml, adaptations } = fitToDriver(local, offer());
   const native = join(dir, `${vm.domainName}.native.xml`);
   writeFileSync(native, xml);
   const r = run("virsh", ["-c", uri, "domxml-to-native", "qemu-argv", native]);
-  checks.push(`domxml-to-native on ${uri}${removed ? ` (without its ${removed} passthrough device${removed > 1 ? "s" : ""})` : ""}`);
+  const notes = [...(removed ? [`without its ${removed} passthrough device${removed > 1 ? "s" : ""}`] : []), ...adaptations];
+  checks.push(`domxml-to-native on ${uri}${notes.length ? ` (${notes.join("; ")})` : ""}`);
   return { vm: vm.component, ok: r.ok, checks, message: r.ok ? "QEMU command line built" : r.output };
+}
+
+/** The driver's offer; unreadable capabilities offer nothing, so the domain is judged as written. */
+function readOffer(uri: string): DriverOffer {
+  const r = run("virsh", ["-c", uri, "capabilities"]);
+  return r.ok ? driverOffer(r.output) : { domainTypes: new Map() };
 }
 
 function run(cmd: string, args: string[]): { ok: boolean; output: string } {
