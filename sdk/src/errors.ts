@@ -1,3 +1,5 @@
+import { RunError } from "@pulumi/pulumi";
+
 /** One problem found in a spec: the dotted field path and why it is wrong. */
 export interface ValidationIssue {
   /** Field path inside the component's arguments, e.g. `pinning.vcpus[3]`; empty for the whole spec. */
@@ -9,8 +11,9 @@ export interface ValidationIssue {
 /**
  * Raised for input virtkit refuses, always before any resource is registered.
  * One error carries every problem of a spec, so a user fixes them in one pass.
+ * A `RunError`, so the engine prints the message alone, not "unhandled exception" and a stack.
  */
-export class VirtkitValidationError extends Error {
+export class VirtkitValidationError extends RunError {
   /** The component that refused, e.g. `PinnedVm "db"`. */
   readonly component: string;
   /** Path of the first problem (the one a caller most likely wants to show). */

@@ -1,3 +1,4 @@
+import { RunError } from "@pulumi/pulumi";
 import { VirtkitValidationError } from "../../sdk/src/errors";
 import { parseOrThrow } from "../../sdk/src/spec/validate";
 import { VmSpec, type VmSpecInput } from "../../sdk/src/spec/vm";
@@ -123,6 +124,18 @@ describe("validation errors", () => {
     expect(() => parseOrThrow(VmSpec, withVm({ memory: { size: "1536MiB", hugepages: { pageSize: "1GiB" } } }), 'PinnedVm "db"')).toThrow(
       'PinnedVm "db": memory.size: 1536MiB is not a whole number of 1GiB pages',
     );
+  });
+
+  it("raise an error the Pulumi engine prints as a plain message, without a stack trace", () => {
+    let error: unknown;
+    try {
+      parseOrThrow(VmSpec, withVm({ vcpus: 0 }), 'PinnedVm "db"');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(VirtkitValidationError);
+    // the language host hides the stack of exactly these (RunError.isInstance)
+    expect(RunError.isInstance(error)).toBe(true);
   });
 
   it("accept the valid base VM", () => {
