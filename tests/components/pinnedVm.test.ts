@@ -203,6 +203,15 @@ describe("parts of a VM", () => {
     expect(domain.captured[0].opts.dependsOn).toContain(nic.network);
   });
 
+  it("make the domain wait for what the program made the VM depend on, besides its own parts", async () => {
+    const domain = captureChildren("libvirt:index/domain:Domain");
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const nic = new virtkit.SriovNic(uniq("pool"), { host, pf: "enp59s0f0" });
+    const other = new virtkit.Qcow2Volume(uniq("other"), { host, pool: "default", size: "1GiB" });
+    new virtkit.PinnedVm(uniq("vm"), { host, vcpus: 1, memory: { size: "1GiB" }, nics: [nic] }, { dependsOn: [other], transformations: [domain.transformation] });
+    expect(domain.captured[0].opts.dependsOn).toEqual([nic.network, other]);
+  });
+
   it("a volume's default name is checked before anything registers", async () => {
     const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
     const long = `v${"x".repeat(60)}`;

@@ -103,8 +103,9 @@ export class PinnedVm extends pulumi.ComponentResource {
       parent: this,
       provider: host.provider,
       replaceOnChanges: DOMAIN_REPLACE_ON_CHANGES,
-      // the hostdev networks VFs come from must exist before the domain starts, and outlive it
-      dependsOn: [...volumes, ...(args.nics ?? []).flatMap((n) => (n instanceof SriovNic && n.network ? [n.network] : []))],
+      // the hostdev networks VFs come from must exist before the domain starts, and outlive it;
+      // so must what the program made the VM depend on (Pulumi does not pass it to children)
+      dependsOn: withDependsOn([...volumes, ...(args.nics ?? []).flatMap((n) => (n instanceof SriovNic && n.network ? [n.network] : []))], opts.dependsOn),
     });
     const report = placementReport(host.hostName, spec, placement);
     recordPlannedVm({ component, host: host.hostName, domainName: spec.name, domainXml: xml, placement, report, warnings });
@@ -113,6 +114,13 @@ export class PinnedVm extends pulumi.ComponentResource {
     this.uuid = this.domain.uuid;
     this.registerOutputs({ domainXml: this.domainXml, placement: this.placement, uuid: this.uuid });
   }
+}
+
+/** The component's own `dependsOn` joined to what its child needs anyway. */
+function withDependsOn(own: pulumi.Resource[], extra: pulumi.ComponentResourceOptions["dependsOn"]): pulumi.Input<pulumi.Input<pulumi.Resource>[]> {
+  if (extra === undefined) return own;
+  if (Array.isArray(extra)) return [...own, ...extra];
+  return pulumi.output(extra as pulumi.Input<pulumi.Resource | pulumi.Resource[]>).apply((e) => [...own, ...(Array.isArray(e) ? e : [e])]);
 }
 
 /**
