@@ -12,7 +12,7 @@ beforeAll(async () => {
   for (const name of ["single-vm", "nfv-host", "two-hosts"]) plans[name] = await runProgram(example(name));
 });
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 const ofType = (plan: ProgramPlan, type: string) => plan.resources.filter((r) => r.type === type) as { name: string; inputs: Record<string, any> }[];
 
 describe("examples under the mock engine", () => {

@@ -40,7 +40,7 @@ export function describeWith(tool: keyof typeof tools, name: string, body: () =>
     });
     return;
   }
-  // eslint-disable-next-line no-console
+   
   console.warn(`skipping "${name}": ${tool} is not available (run scripts/setup-libvirt as root)`);
   describe.skip(name, body);
 }

@@ -96,7 +96,8 @@ export class PinnedVm extends pulumi.ComponentResource {
     super("virtkit:index:PinnedVm", name, {}, opts);
     const component = `PinnedVm "${name}"`;
     const host = args.host;
-    for (const w of warnings) pulumi.log.warn(`${component}: ${w}`, this);
+    // a diagnostic is fire-and-forget: the engine orders it with the program's other output
+    for (const w of warnings) void pulumi.log.warn(`${component}: ${w}`, this);
 
     const volumes = (args.disks ?? []).filter((d): d is Qcow2Volume => d instanceof Qcow2Volume);
     this.domain = new libvirt.Domain(name, withSecretUsages(renderDomainArgs(model), args) as unknown as libvirt.DomainArgs, {

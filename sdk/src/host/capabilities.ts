@@ -163,7 +163,10 @@ function parseCells(cells: XmlNode[]): { nodes: HostNumaNode[]; cpus: HostCpu[] 
       const siblingsText = attr(c, "siblings");
       const siblings = siblingsText ? cpusetAttr(siblingsText, `${where} cpu ${cpuId} siblings`) : [cpuId];
       // libvirt lists the CPU among its own siblings; keep that true even for odd input.
-      if (!siblings.includes(cpuId)) siblings.push(cpuId), siblings.sort((a, b) => a - b);
+      if (!siblings.includes(cpuId)) {
+        siblings.push(cpuId);
+        siblings.sort((a, b) => a - b);
+      }
       cpus.set(cpuId, {
         id: cpuId,
         // Old libvirt and some drivers omit the ids: each CPU is then its own core.

@@ -172,7 +172,10 @@ export class HostLedger implements LedgerView {
       if (held) return void errors.push({ owner: d.owner, path: d.path, reason: `is already attached to ${held.vm}; a device serves one VM`, other: held.vm });
       if (d.kind === "vf" && d.pf === undefined && d.address === undefined) return;
       const choice = this.resolveDevice(demand, d, taken, [], errors);
-      if (choice) taken.set(key(choice.address), choice), chosen.set(d, choice);
+      if (choice) {
+        taken.set(key(choice.address), choice);
+        chosen.set(d, choice);
+      }
     });
     if (errors.length > 0) return fail();
 
@@ -187,7 +190,10 @@ export class HostLedger implements LedgerView {
     demand.devices.forEach((d) => {
       if (chosen.has(d) || errors.some((e) => e.owner === d.owner && e.path === d.path)) return;
       const choice = this.resolveDevice(demand, d, taken, vmOrder, errors);
-      if (choice) taken.set(key(choice.address), choice), chosen.set(d, choice);
+      if (choice) {
+        taken.set(key(choice.address), choice);
+        chosen.set(d, choice);
+      }
     });
     for (const c of chosen.values()) {
       if (c.node === undefined || nodes.includes(c.node)) continue;

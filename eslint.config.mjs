@@ -1,0 +1,26 @@
+// Lint for virtkit: typescript-eslint's type-aware recommended rules, plus Pulumi's own rule
+// that an Output never lands in a template string (it would print "Calling [toString] on an
+// Output<T> is not supported" instead of its value).
+import tseslint from "typescript-eslint";
+import pulumi from "@pulumi/eslint-plugin";
+
+export default tseslint.config(
+  { ignores: ["dist/**", "node_modules/**", "sdks/**", ".scratch/**", "bench/**/*.js", "scripts/**/*.js", "jest.config.js", "coverage/**"] },
+  ...tseslint.configs.recommended,
+  {
+    files: ["**/*.ts"],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { pulumi },
+    rules: {
+      "pulumi/no-output-in-template-literal": "error",
+      "pulumi/no-output-instance-in-template-literal": "error",
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    },
+  },
+  {
+    // tests read parsed XML and mock payloads as loose records
+    files: ["tests/**/*.ts"],
+    rules: { "@typescript-eslint/no-explicit-any": "off" },
+  },
+);
