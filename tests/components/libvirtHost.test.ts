@@ -1,4 +1,4 @@
-import { registration } from "../support/mocks";
+import { registration, settle, valueOf } from "../support/mocks";
 import { capabilities, resources, uniq, useMockedVirtkit, virtkit } from "./harness";
 
 useMockedVirtkit();
@@ -22,5 +22,16 @@ describe("LibvirtHost", () => {
     expect(a.provider).not.toBe(b.provider);
     const providers = await Promise.all([a, b].map((h) => registration(resources, "pulumi:providers:libvirt", `${h.hostName}-provider`)));
     expect(providers.map((p) => p.inputs.uri)).toEqual(["qemu+ssh://root@hv1/system?keyfile=/root/.ssh/id", "qemu+ssh://root@hv2/system"]);
+  });
+
+  it("registers its provider only once a resource needs it: encrypted volumes alone need none", async () => {
+    const host = new virtkit.LibvirtHost(uniq("luks-only"), { uri: "qemu:///system" });
+    const volume = new virtkit.Qcow2Volume(uniq("enc"), { host, pool: "default", size: "1GiB", encryption: { passphrase: "secret" } });
+    await valueOf(volume.path);
+    await settle();
+    expect(resources.some((r) => r.name === `${host.hostName}-provider`)).toBe(false);
+    const plain = new virtkit.Qcow2Volume(uniq("plain"), { host, pool: "default", size: "1GiB" });
+    await valueOf(plain.path);
+    expect((await registration(resources, "pulumi:providers:libvirt", `${host.hostName}-provider`)).inputs.uri).toBe("qemu:///system");
   });
 });

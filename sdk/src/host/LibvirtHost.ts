@@ -44,7 +44,7 @@ export class LibvirtHost extends pulumi.ComponentResource {
   readonly uri: string;
   /** The component's name, used in messages and child names. */
   readonly hostName: string;
-  readonly provider: pulumi.ProviderResource;
+  private ownProvider: pulumi.ProviderResource | undefined;
   /** The host model, when `capabilities` was given. */
   readonly model: HostModel | undefined;
   /** Claims of the VMs placed on this host so far, in declaration order. */
@@ -65,10 +65,18 @@ export class LibvirtHost extends pulumi.ComponentResource {
     this.model = model;
     this.ledger = ledger;
     recordPlannedHost({ name, uri: spec.uri, ledger });
-    this.provider = args.provider ?? new libvirt.Provider(`${name}-provider`, { uri: spec.uri }, { parent: this });
+    this.ownProvider = args.provider;
     // Read lazily: VMs declared after the host add to the ledger until the program ends.
     this.capacity = pulumi.output(Promise.resolve(0)).apply(() => (this.ledger ? capacityReport(this.ledger) : undefined));
     this.registerOutputs({ uri: this.uri, capacity: this.capacity });
+  }
+
+  /**
+   * The libvirt provider for this host's URI, made when the first resource needs it: a host
+   * whose program registers only virtkit's own resources (a LUKS volume) needs no provider.
+   */
+  get provider(): pulumi.ProviderResource {
+    return (this.ownProvider ??= new libvirt.Provider(`${this.hostName}-provider`, { uri: this.uri }, { parent: this }));
   }
 
   /**

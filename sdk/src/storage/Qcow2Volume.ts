@@ -96,10 +96,9 @@ export class Qcow2Volume extends pulumi.ComponentResource {
     this.secretUuid = a.encryption && (a.encryption.secretUuid ?? stableUuid(`${args.host.uri}|${a.pool}|${this.volumeName}`));
     args.host.claimName("volume", `${a.pool}/${this.volumeName}`, component, "name");
 
-    const childOpts = { parent: this, provider: args.host.provider };
     // Replacing a data volume loses its data: refused unless asked for.
     const dataOpts: pulumi.CustomResourceOptions = {
-      ...childOpts,
+      parent: this,
       protect: !a.allowReplace,
       replaceOnChanges: ["capacity", "backingStore", "target", "pool", "name"],
     };
@@ -125,12 +124,12 @@ export class Qcow2Volume extends pulumi.ComponentResource {
       this.volume = new LuksVolume(
         name,
         { uri: args.host.uri, pool: a.pool, name: this.volumeName, volumeXml: this.volumeXml, secretUuid: this.secretUuid, passphrase: this.passphrase },
-        { ...dataOpts, provider: undefined, replaceOnChanges: ["*"] },
+        { ...dataOpts, replaceOnChanges: ["*"] },
       );
     } else {
       // The backing path is an Output (the base's path once created), so it joins the args here.
       const volumeArgs = { ...renderVolumeArgs(spec), ...(backingPath ? { backingStore: { path: backingPath, format: { type: "qcow2" } } } : {}) };
-      this.volume = new libvirt.Volume(name, volumeArgs as unknown as libvirt.VolumeArgs, dataOpts);
+      this.volume = new libvirt.Volume(name, volumeArgs as unknown as libvirt.VolumeArgs, { ...dataOpts, provider: args.host.provider });
     }
     this.path = this.volume.path;
     this.registerOutputs({ path: this.path, volumeXml: this.volumeXml, passphrase: this.passphrase });
