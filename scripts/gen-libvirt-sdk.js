@@ -1317,7 +1317,7 @@ function main() {
     process.stdout.write(`wrote ${files.size} files to ${path.relative(process.cwd(), args.outDir) || "."}\n`);
 }
 
-module.exports = { generate, pluralize, singularize, terraformToPulumiName, parseDoc, parameterValue, PACKAGE };
+module.exports = { generate, pluralize, singularize, terraformToPulumiName, parseDoc, parameterValue, resourceToken, PACKAGE, RESOURCES };
 
 if (require.main === module) {
     try {

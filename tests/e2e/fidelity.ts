@@ -1,0 +1,77 @@
+import { XMLParser } from "fast-xml-parser";
+
+/**
+ * What became of each fact of virtkit's domain XML once the provider defined the domain:
+ * every attribute and text of our XML, looked up at the same place in `virsh dumpxml`.
+ */
+export interface FidelityRow {
+  readonly fact: string;
+  readonly ours: string;
+  readonly live: string | undefined;
+  readonly verdict: "carried" | "changed" | "lost";
+  /** Why a fact is changed or lost, where that is known. */
+  readonly why?: string;
+}
+
+/** Facts libvirt rewrites into an equivalent spelling: not losses. */
+const NORMALISED: { fact: RegExp; why: string; same: (ours: string, live: string) => boolean }[] = [
+  { fact: /^domain\/os\/type@machine$/, why: "libvirt expands the alias to the versioned machine type", same: (o, l) => l.startsWith(`pc-${o}-`) || (o === "pc" && l.startsWith("pc-i440fx-")) },
+];
+
+/** Facts the provider is known not to carry, with the reason. */
+const KNOWN_LOSSES: { fact: RegExp; why: string }[] = [];
+
+type Leaves = Map<string, string>;
+
+/** Flattens a document into `path@attr` / `path#text` leaves; repeated siblings get `[i]`. */
+function leaves(xml: string): Leaves {
+  const parser = new XMLParser({ preserveOrder: true, ignoreAttributes: false, attributeNamePrefix: "", parseAttributeValue: false, parseTagValue: false, trimValues: true });
+  const out: Leaves = new Map();
+  const walk = (nodes: Record<string, unknown>[], prefix: string) => {
+    const counts = new Map<string, number>();
+    const totals = new Map<string, number>();
+    for (const n of nodes) for (const k of Object.keys(n)) if (k !== ":@" && k !== "#text") totals.set(k, (totals.get(k) ?? 0) + 1);
+    for (const n of nodes) {
+      for (const [k, v] of Object.entries(n)) {
+        if (k === ":@") continue;
+        if (k === "#text") {
+          out.set(`${prefix}#text`, String(v));
+          continue;
+        }
+        const i = counts.get(k) ?? 0;
+        counts.set(k, i + 1);
+        const path = `${prefix ? `${prefix}/` : ""}${k}${(totals.get(k) ?? 0) > 1 ? `[${i}]` : ""}`;
+        const attrs = (n[":@"] ?? {}) as Record<string, string>;
+        for (const [a, av] of Object.entries(attrs)) out.set(`${path}@${a}`, av);
+        const children = v as Record<string, unknown>[];
+        if (children.length === 0 && Object.keys(attrs).length === 0) out.set(`${path}`, "(present)");
+        walk(children, path);
+      }
+    }
+  };
+  walk(parser.parse(xml) as Record<string, unknown>[], "");
+  return out;
+}
+
+export function fidelity(ourXml: string, liveXml: string): FidelityRow[] {
+  const ours = leaves(ourXml);
+  const live = leaves(liveXml);
+  return [...ours].map(([fact, value]): FidelityRow => {
+    const got = live.get(fact);
+    if (got === value) return { fact, ours: value, live: got, verdict: "carried" };
+    if (got !== undefined) {
+      const norm = NORMALISED.find((n) => n.fact.test(fact) && n.same(value, got));
+      return { fact, ours: value, live: got, verdict: "changed", why: norm?.why };
+    }
+    return { fact, ours: value, live: undefined, verdict: "lost", why: KNOWN_LOSSES.find((k) => k.fact.test(fact))?.why };
+  });
+}
+
+/** A Markdown table of what was not carried as it was, and the count of what was. */
+export function formatFidelity(rows: readonly FidelityRow[]): string {
+  const carried = rows.filter((r) => r.verdict === "carried").length;
+  const other = rows.filter((r) => r.verdict !== "carried");
+  const lines = [`${carried} of ${rows.length} facts carried as written.`, "", "| fact | virtkit | libvirt after `pulumi up` | verdict | why |", "|---|---|---|---|---|"];
+  for (const r of other) lines.push(`| \`${r.fact}\` | \`${r.ours}\` | ${r.live === undefined ? "(absent)" : `\`${r.live}\``} | ${r.verdict} | ${r.why ?? "unexplained"} |`);
+  return lines.join("\n") + "\n";
+}

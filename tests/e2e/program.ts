@@ -1,0 +1,77 @@
+/**
+ * The program the end-to-end suite runs with the real engine, and the knobs each step
+ * turns. The program is plain virtkit as a user writes it; the knobs file next to it is
+ * how a step edits the program without rewriting it.
+ */
+
+export interface Knobs {
+  uri: string;
+  /** `virsh capabilities` of the host, read by the test before the run. */
+  capabilities: string;
+  pool: string;
+  network: string;
+  bridge: string;
+  /** A small qcow2 file the test made: the overlay's base image. */
+  baseImage: string;
+  domainName: string;
+  domainType: "kvm" | "qemu";
+  chipset: "q35" | "i440fx";
+  pins: string[];
+  emulator: string;
+  /** 2 MiB hugepages from host node 0 when the host has a pool for them. */
+  hugepages: boolean;
+  dataSize: string;
+  /** Allow the encrypted data volume to be replaced (unprotects it, so destroy may remove it). */
+  dataAllowReplace: boolean;
+  /** Break the spec: a topology that does not add up to the vCPU count. */
+  bad: boolean;
+}
+
+export const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
+import * as libvirt from "@pulumi/libvirt";
+import * as virtkit from "virtkit";
+import { readFileSync } from "node:fs";
+
+const k = JSON.parse(readFileSync(\`\${__dirname}/knobs.json\`, "utf8"));
+const cfg = new pulumi.Config();
+
+const host = new virtkit.LibvirtHost("local", { uri: k.uri, capabilities: readFileSync(k.capabilities, "utf8") });
+
+// an isolated libvirt network (no forwarding, no DHCP): the VM's NIC is plugged into it
+const net = new libvirt.Network("net", { name: k.network, bridge: { name: k.bridge }, autostart: false }, { provider: host.provider });
+
+const root = new virtkit.Qcow2Volume("root", { host, pool: k.pool, size: "64MiB", baseImage: { url: k.baseImage }, allowReplace: true });
+const data = new virtkit.Qcow2Volume("data", {
+  host,
+  pool: k.pool,
+  size: k.dataSize,
+  encryption: { passphrase: cfg.requireSecret("luksPassphrase") },
+  allowReplace: k.dataAllowReplace,
+});
+
+const memory = k.hugepages ? new virtkit.HugepageMemory("mem", { size: "64MiB", pageSize: "2MiB", hostNodes: "0" }) : { size: "64MiB" };
+
+const vm = new virtkit.PinnedVm(
+  "vm",
+  {
+    host,
+    vcpus: 2,
+    cpu: { topology: { sockets: 1, cores: k.bad ? 3 : 2, threads: 1 } },
+    domainType: k.domainType,
+    domainName: k.domainName,
+    chipset: k.chipset,
+    pinning: { vcpus: k.pins, emulator: k.emulator },
+    memory,
+    numa: { hostNodes: "0", mode: "strict" },
+    disks: [root, data],
+    nics: [{ type: "network", network: k.network, mac: "52:54:00:e2:e0:01" }],
+    running: true,
+  },
+  { dependsOn: [net] },
+);
+
+export const domainXml = vm.domainXml;
+export const uuid = vm.uuid;
+export const dataPath = data.path;
+export const dataSecret = data.secretUuid;
+`;
