@@ -76,8 +76,8 @@ export const DOMAIN_REPLACE_ON_CHANGES = ["name", "type", "os.typeMachine", "os.
  * (when the host's capabilities are known), then registers one libvirt Domain.
  *
  * Changes: name, hypervisor type, chipset or firmware replace the domain. Every other
- * change redefines it in place; libvirt applies the new definition at the domain's next
- * restart (a running VM keeps running with the old one until then).
+ * change updates it, which provider v0.9.7 does by stopping a running domain, redefining
+ * it and starting it again: an update is a restart.
  */
 export class PinnedVm extends pulumi.ComponentResource {
   readonly domain: libvirt.Domain;
