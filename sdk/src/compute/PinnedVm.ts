@@ -4,7 +4,7 @@ import { VirtkitValidationError, type ValidationIssue } from "../errors";
 import type { DeviceDemand, Placement, VmDemand } from "../host/allocator";
 import type { LibvirtHost } from "../host/LibvirtHost";
 import { buildDomainModel, passthroughGuestNodes, type DeviceGuestNodes } from "../render/domainModel";
-import { providerGaps, renderDomainArgs, type DomainArgs } from "../render/domainArgs";
+import { providerGaps, renderDomainArgs } from "../render/domainArgs";
 import { renderDomainXml } from "../render/domainXml";
 import { layoutFromPlacement, layoutFromSpec } from "../render/layout";
 import type { ExpanderBus } from "../spec/platform";
@@ -100,7 +100,9 @@ export class PinnedVm extends pulumi.ComponentResource {
     for (const w of warnings) void pulumi.log.warn(`${component}: ${w}`, this);
 
     const volumes = (args.disks ?? []).filter((d): d is Qcow2Volume => d instanceof Qcow2Volume);
-    this.domain = new libvirt.Domain(name, withSecretUsages(renderDomainArgs(model), args) as unknown as libvirt.DomainArgs, {
+    // virtkit's LUKS volumes have the volume's path as their secret's usage
+    const secretUsages = new Map(encryptedVolumes(args).map(({ index, volume }) => [index, volume.path]));
+    this.domain = new libvirt.Domain(name, renderDomainArgs(model, secretUsages), {
       parent: this,
       provider: host.provider,
       replaceOnChanges: DOMAIN_REPLACE_ON_CHANGES,
@@ -172,19 +174,6 @@ export function planVm(name: string, args: PinnedVmArgs) {
 /** Disks that are encrypted Qcow2Volumes, with their index among the VM's disks. */
 function encryptedVolumes(args: PinnedVmArgs): { index: number; volume: Qcow2Volume }[] {
   return (args.disks ?? []).flatMap((d, index) => (d instanceof Qcow2Volume && d.secretUuid ? [{ index, volume: d }] : []));
-}
-
-/**
- * The provider cannot name a disk's secret by UUID (read-only in v0.9.7) but can by usage;
- * virtkit's LUKS volumes have the volume's path as their secret's usage, and libvirt finds
- * the secret by it when the domain starts.
- */
-function withSecretUsages(args: DomainArgs, vm: PinnedVmArgs): DomainArgs {
-  const disks = ((args.devices as { disks?: Record<string, unknown>[] } | undefined)?.disks ?? []).map((d) => ({ ...d }));
-  for (const { index, volume } of encryptedVolumes(vm)) {
-    disks[index].encryption = { format: "luks", secrets: [{ type: "passphrase", usage: volume.path }] };
-  }
-  return { ...args, devices: { ...(args.devices as object), disks } };
 }
 
 /** Host NUMA nodes named by the user must exist on the host; the error names the field they wrote. */

@@ -72,7 +72,7 @@ export class SriovNic extends pulumi.ComponentResource {
         args.host.claimName("network", netName, this.component, "pf");
         return new libvirt.Network(
           `${args.host.hostName}-${netName}`,
-          renderNetworkArgs({ forward: "hostdev", name: netName, pf: a.pf! }) as unknown as libvirt.NetworkArgs,
+          renderNetworkArgs({ forward: "hostdev", name: netName, pf: a.pf! }),
           { parent: args.host, provider: args.host.provider },
         );
       });

@@ -1,4 +1,7 @@
+import type * as libvirt from "@pulumi/libvirt";
+import type * as pulumi from "@pulumi/pulumi";
 import type { PciAddress } from "../spec/pci";
+import { compact, PRESENT } from "./args";
 import type { DomainModel, InterfaceModel } from "./domainModel";
 
 /**
@@ -6,7 +9,7 @@ import type { DomainModel, InterfaceModel } from "./domainModel";
  * dmacvicar/libvirt v0.9.7, Pulumi names: camelCase, list attributes pluralised).
  * tests/provider proves every path used here exists in the provider's schema.
  */
-export type DomainArgs = Record<string, unknown>;
+export type DomainArgs = libvirt.DomainArgs;
 
 /**
  * What the domain XML says but provider v0.9.7 cannot carry, so it is reported to users
@@ -40,8 +43,12 @@ export function providerGaps(d: DomainModel, known: { disksWithSecretUsage?: Rea
 
 const hostAddress = (a: PciAddress) => ({ domain: a.domain, bus: a.bus, slot: a.slot, function: a.function });
 
-export function renderDomainArgs(d: DomainModel): DomainArgs {
-  return compact({
+/**
+ * @param secretUsages for disks (by index) whose LUKS secret libvirt is to find by its usage,
+ * the usage: v0.9.7 cannot name a disk's secret by UUID (read-only), but can by usage.
+ */
+export function renderDomainArgs(d: DomainModel, secretUsages: ReadonlyMap<number, pulumi.Input<string>> = new Map()): DomainArgs {
+  return compact<DomainArgs>({
     name: d.name,
     type: d.type,
     memory: d.memoryKiB,
@@ -69,12 +76,12 @@ export function renderDomainArgs(d: DomainModel): DomainArgs {
       },
       memoryLocked: d.memoryBacking.locked || undefined,
       memoryNosharepages: d.memoryBacking.nosharepages || undefined,
-      memoryAccess: d.memoryBacking.access && { mode: d.memoryBacking.access },
-      memorySource: d.memoryBacking.source && { type: d.memoryBacking.source },
+      memoryAccess: d.memoryBacking.access ? { mode: d.memoryBacking.access } : undefined,
+      memorySource: d.memoryBacking.source ? { type: d.memoryBacking.source } : undefined,
     },
     cpuTune: d.cputune && {
       vcpuPins: d.cputune.vcpupins.length ? d.cputune.vcpupins.map((p) => ({ vcpu: p.vcpu, cpuSet: p.cpuset })) : undefined,
-      emulatorPin: d.cputune.emulatorpin && { cpuSet: d.cputune.emulatorpin },
+      emulatorPin: d.cputune.emulatorpin ? { cpuSet: d.cputune.emulatorpin } : undefined,
       ioThreadPins: d.cputune.iothreadpins.length ? d.cputune.iothreadpins.map((p) => ({ ioThread: p.iothread, cpuSet: p.cpuset })) : undefined,
       vcpuScheds: d.cputune.vcpusched && [{ ...d.cputune.vcpusched }],
     },
@@ -83,52 +90,41 @@ export function renderDomainArgs(d: DomainModel): DomainArgs {
       memNodes: d.numatune.memnodes.length ? d.numatune.memnodes.map((m) => ({ cellId: m.cellid, mode: m.mode, nodeset: m.nodeset })) : undefined,
     },
     os: { type: "hvm", typeArch: "x86_64", typeMachine: d.os.machine, firmware: d.os.firmware, bootDevices: [{ dev: "hd" }] },
-    features: { acpi: true, apic: {} },
+    features: { acpi: true, apic: PRESENT },
     devices: {
-      disks: d.disks.map((disk) => ({
+      disks: d.disks.map((disk, i) => ({
         device: "disk",
         source: "pool" in disk.source ? { volume: { pool: disk.source.pool, volume: disk.source.volume } } : { file: { file: disk.source.file } },
         driver: { name: "qemu", type: disk.format, ioThread: disk.iothread },
         target: { dev: disk.target, bus: disk.bus },
         readOnly: disk.readonly || undefined,
-        encryption: disk.encryptionSecretUuid && { format: "luks" },
+        encryption: secretUsages.has(i)
+          ? { format: "luks", secrets: [{ type: "passphrase", usage: secretUsages.get(i) }] }
+          : disk.encryptionSecretUuid
+            ? { format: "luks" }
+            : undefined,
       })),
       interfaces: d.interfaces.map(interfaceArgs),
       hostdevs: d.hostdevs.map((h) => ({ managed: h.managed, subsysPci: { source: { address: hostAddress(h.source) } } })),
       controllers: d.controllers.map((c) =>
         c.kind === "expander"
-          ? { type: "pci", index: c.index, model: c.model, pci: { model: { name: c.model === "pcie-expander-bus" ? "pxb-pcie" : "pxb" } } }
+          ? { type: "pci", index: c.index, model: c.model, pci: { model: { name: c.device } } }
           : { type: "pci", index: c.index, model: "pcie-root-port" },
       ),
     },
-  }) as DomainArgs;
+  });
 }
 
-function interfaceArgs(n: InterfaceModel): Record<string, unknown> {
+type InterfaceArgs = NonNullable<libvirt.types.input.DomainDevices["interfaces"]> extends pulumi.Input<pulumi.Input<infer I>[]> ? I : never;
+
+function interfaceArgs(n: InterfaceModel): InterfaceArgs {
   const mac = n.mac ? { address: n.mac } : undefined;
   switch (n.kind) {
     case "network":
-      return { mac, trustGuestRxFilters: n.trust ? "yes" : undefined, source: { network: { network: n.network } }, model: n.model && { type: n.model } };
+      return { mac, trustGuestRxFilters: n.trust ? "yes" : undefined, source: { network: { network: n.network } }, model: n.model ? { type: n.model } : undefined };
     case "bridge":
       return { mac, source: { bridge: { bridge: n.bridge } }, model: { type: n.model } };
     case "hostdev":
       return { mac, managed: true, trustGuestRxFilters: n.trust ? "yes" : undefined, source: { hostdev: { pci: { address: hostAddress(n.source) } } } };
   }
-}
-
-/** Drops undefined values and empty containers, so args hold only what was decided. */
-export function compact(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(compact);
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      const c = compact(v);
-      if (c === undefined) continue;
-      if (Array.isArray(c) && c.length === 0) continue;
-      if (c && typeof c === "object" && !Array.isArray(c) && Object.keys(c).length === 0 && k !== "apic") continue;
-      out[k] = c;
-    }
-    return out;
-  }
-  return value;
 }

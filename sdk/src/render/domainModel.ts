@@ -79,7 +79,15 @@ export interface GuestPciAddress {
 }
 
 export type ControllerModel =
-  | { readonly kind: "expander"; readonly index: number; readonly model: "pcie-expander-bus" | "pci-expander-bus"; readonly busNr: number; readonly node: number }
+  | {
+      readonly kind: "expander";
+      readonly index: number;
+      readonly model: "pcie-expander-bus" | "pci-expander-bus";
+      /** QEMU's device for it (`<model name>`): pxb-pcie on q35, pxb on i440fx. */
+      readonly device: "pxb-pcie" | "pxb";
+      readonly busNr: number;
+      readonly node: number;
+    }
   | { readonly kind: "root-port"; readonly index: number; readonly address: GuestPciAddress };
 
 const KIB = 1024;
@@ -209,7 +217,8 @@ function planExpanderBuses(vm: VmSpec, guestNodeOfDevice: DeviceGuestNodes) {
   let index = 1; // index 0 is the root bus libvirt always has
   vm.expanderBuses.forEach((b, k) => {
     const busNr = b.busNr ?? 256 - BUSES_PER_EXPANDER * (k + 1);
-    controllers.push({ kind: "expander", index, model: vm.chipset === "q35" ? "pcie-expander-bus" : "pci-expander-bus", busNr, node: b.guestNode });
+    const q35 = vm.chipset === "q35";
+    controllers.push({ kind: "expander", index, model: q35 ? "pcie-expander-bus" : "pci-expander-bus", device: q35 ? "pxb-pcie" : "pxb", busNr, node: b.guestNode });
     busOfNode.set(b.guestNode, index++);
   });
   const slotsUsed = new Map<number, number>();

@@ -77,7 +77,7 @@ export function domainElement(d: DomainModel): XmlElement {
           ? el(
               "controller",
               { type: "pci", index: c.index, model: c.model },
-              el("model", { name: c.model === "pcie-expander-bus" ? "pxb-pcie" : "pxb" }),
+              el("model", { name: c.device }),
               el("target", { busNr: c.busNr }, textEl("node", c.node)),
             )
           : el("controller", { type: "pci", index: c.index, model: "pcie-root-port" }, guestAddress(c.address)),

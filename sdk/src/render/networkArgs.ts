@@ -1,16 +1,17 @@
+import type * as libvirt from "@pulumi/libvirt";
 import type { NetworkSpec } from "../spec/network";
-import { compact } from "./domainArgs";
+import { compact } from "./args";
 
 /** Arguments of `libvirt.Network`. */
-export function renderNetworkArgs(net: NetworkSpec): Record<string, unknown> {
+export function renderNetworkArgs(net: NetworkSpec): libvirt.NetworkArgs {
   switch (net.forward) {
     case "nat":
-      return compact({
+      return compact<libvirt.NetworkArgs>({
         name: net.name,
         forward: { mode: "nat" },
-        bridge: net.bridge && { name: net.bridge },
+        bridge: net.bridge ? { name: net.bridge } : undefined,
         ips: net.ipv4 && [{ address: net.ipv4.address, prefix: net.ipv4.prefix }],
-      }) as Record<string, unknown>;
+      });
     case "bridge":
       return { name: net.name, forward: { mode: "bridge" }, bridge: { name: net.bridge } };
     case "hostdev":

@@ -1,9 +1,10 @@
+import type * as libvirt from "@pulumi/libvirt";
 import type { PoolSpec, VolumeSpec } from "../spec/storage";
-import { compact } from "./domainArgs";
+import { compact } from "./args";
 
 /** Arguments of `libvirt.Volume` for a VolumeSpec (provider v0.9.7). */
-export function renderVolumeArgs(vol: VolumeSpec): Record<string, unknown> {
-  return compact({
+export function renderVolumeArgs(vol: VolumeSpec): libvirt.VolumeArgs {
+  return compact<libvirt.VolumeArgs>({
     name: vol.name,
     pool: vol.pool,
     capacity: vol.capacity,
@@ -13,10 +14,10 @@ export function renderVolumeArgs(vol: VolumeSpec): Record<string, unknown> {
       encryption: vol.encryption && { format: "luks", secret: { type: "passphrase" } },
     },
     backingStore: vol.backingStore && { path: vol.backingStore.path, format: { type: vol.backingStore.format } },
-  }) as Record<string, unknown>;
+  });
 }
 
 /** Arguments of `libvirt.Pool` for a directory pool. */
-export function renderPoolArgs(pool: PoolSpec): Record<string, unknown> {
+export function renderPoolArgs(pool: PoolSpec): libvirt.PoolArgs {
   return { name: pool.name, type: "dir", target: { path: pool.path } };
 }

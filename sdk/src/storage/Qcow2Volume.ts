@@ -129,7 +129,7 @@ export class Qcow2Volume extends pulumi.ComponentResource {
     } else {
       // The backing path is an Output (the base's path once created), so it joins the args here.
       const volumeArgs = { ...renderVolumeArgs(spec), ...(backingPath ? { backingStore: { path: backingPath, format: { type: "qcow2" } } } : {}) };
-      this.volume = new libvirt.Volume(name, volumeArgs as unknown as libvirt.VolumeArgs, { ...dataOpts, provider: args.host.provider });
+      this.volume = new libvirt.Volume(name, volumeArgs, { ...dataOpts, provider: args.host.provider });
     }
     this.path = this.volume.path;
     this.registerOutputs({ path: this.path, volumeXml: this.volumeXml, passphrase: this.passphrase });
