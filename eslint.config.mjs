@@ -4,6 +4,29 @@
 import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
+// The SDK's layers, bottom up; data flows one way (spec -> host -> render -> program ->
+// components -> plan), so a file may import only from its own layer or those below it.
+const LAYERS = [["spec"], ["host"], ["render"], ["program"], ["compute", "storage", "network", "hypervisor"], ["plan"]];
+const layerRules = LAYERS.map((layer, i) => {
+  const above = LAYERS.slice(i + 1).flat();
+  return {
+    files: layer.map((dir) => `sdk/src/${dir}/**/*.ts`),
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: [...above.flatMap((dir) => [`../${dir}`, `../${dir}/*`]), "../index", "../../**"],
+              message: `sdk/src/${layer.join(", ")} may import only from its own layer and those below it (${LAYERS.slice(0, i).flat().join(", ") || "errors"}): see the README's layout.`,
+            },
+          ],
+        },
+      ],
+    },
+  };
+});
+
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", "sdks/**", ".scratch/**", "bench/**/*.js", "scripts/**/*.js", "jest.config.js", "coverage/**"] },
   ...tseslint.configs.recommended,
@@ -18,6 +41,7 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
+  ...layerRules,
   {
     // tests read parsed XML and mock payloads as loose records
     files: ["tests/**/*.ts"],

@@ -2,11 +2,11 @@
  * virtkit: typed KVM/QEMU VM topologies as code, Pulumi components over the libvirt provider.
  */
 export { VirtkitValidationError, type ValidationIssue } from "./errors";
-export { LibvirtHost, type LibvirtHostArgs } from "./host/LibvirtHost";
+export { LibvirtHost, type LibvirtHostArgs } from "./hypervisor/LibvirtHost";
 export { HugepageMemory, type HugepageMemoryArgs } from "./compute/HugepageMemory";
 export { PinnedVm, DOMAIN_REPLACE_ON_CHANGES, type PinnedVmArgs } from "./compute/PinnedVm";
-export type { PlacementReport } from "./compute/placementReport";
-export { plannedHosts, plannedVms, type PlannedHost, type PlannedVm } from "./plan/registry";
+export type { PlacementReport } from "./host/placementReport";
+export { plannedHosts, plannedVms, type PlannedHost, type PlannedVm } from "./program/registry";
 export { Qcow2Volume, type Qcow2VolumeArgs } from "./storage/Qcow2Volume";
 export { SriovNic, type SriovNicArgs } from "./network/SriovNic";
 export { PciPassthrough, type PciPassthroughArgs } from "./network/PciPassthrough";

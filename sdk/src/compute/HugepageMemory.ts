@@ -7,7 +7,7 @@ import { formatSize } from "../spec/units";
 import { parseOrThrow } from "../spec/validate";
 import { VirtkitValidationError } from "../errors";
 import { Attachment } from "../host/attachment";
-import { requireUniqueName } from "../plan/registry";
+import { requireUniqueName } from "../program/registry";
 
 export const HugepageMemoryArgsSchema = z.object({
   size: Size,

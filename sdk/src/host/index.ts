@@ -1,4 +1,4 @@
-/** The host layer: host model from libvirt XML, placement, per-host ledger, capacity. No Pulumi here. */
+/** The host layer (2): host model from libvirt XML, placement, per-host ledger, capacity. No Pulumi here; imports only spec/ (see README.md). */
 export type { HostCpu, HostModel, HostNumaNode, HostPciDevice } from "./model";
 export { HostModelError, parseCapabilities } from "./capabilities";
 export { buildHostModel, parseNodedevs } from "./nodedev";

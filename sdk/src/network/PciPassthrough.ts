@@ -5,8 +5,8 @@ import { Attachment } from "../host/attachment";
 import { PciAddressText } from "../spec/common";
 import { formatPciAddress, samePciAddress, type PciAddress } from "../spec/pci";
 import { parseOrThrow } from "../spec/validate";
-import type { LibvirtHost } from "../host/LibvirtHost";
-import { requireUniqueName } from "../plan/registry";
+import type { LibvirtHost } from "../hypervisor/LibvirtHost";
+import { requireUniqueName } from "../program/registry";
 
 export const PciPassthroughArgsSchema = z.object({ address: PciAddressText, managed: z.boolean().default(true) });
 

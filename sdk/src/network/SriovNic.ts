@@ -6,8 +6,8 @@ import { int, InterfaceName, MacAddress, PciAddressText } from "../spec/common";
 import type { PciAddress } from "../spec/pci";
 import { parseOrThrow } from "../spec/validate";
 import { renderNetworkArgs } from "../render/networkArgs";
-import type { LibvirtHost } from "../host/LibvirtHost";
-import { requireUniqueName } from "../plan/registry";
+import type { LibvirtHost } from "../hypervisor/LibvirtHost";
+import { requireUniqueName } from "../program/registry";
 
 export const SriovNicArgsSchema = z
   .object({

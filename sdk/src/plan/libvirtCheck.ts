@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { PlannedVm } from "./registry";
+import type { PlannedVm } from "../program/registry";
 import { buildXml, parseXml } from "../render/xml";
 import { type DriverOffer, driverOffer, fitToDriver } from "./qemuDriver";
 

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { plannedHosts, plannedVms, resetPlan, type PlannedHost, type PlannedVm } from "./registry";
+import { plannedHosts, plannedVms, resetPlan, type PlannedHost, type PlannedVm } from "../program/registry";
 
 /** A provider or component resource the program registered. */
 export interface PlannedResource {

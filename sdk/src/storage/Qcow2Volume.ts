@@ -6,11 +6,11 @@ import { VolumeSpec } from "../spec/storage";
 import { parseOrThrow } from "../spec/validate";
 import { renderVolumeArgs } from "../render/volumeArgs";
 import { renderVolumeXml } from "../render/storageXml";
-import type { LibvirtHost } from "../host/LibvirtHost";
+import type { LibvirtHost } from "../hypervisor/LibvirtHost";
 import { createHash } from "node:crypto";
 import { LuksVolume } from "./luksVolumeProvider";
 import { Attachment } from "../host/attachment";
-import { requireUniqueName } from "../plan/registry";
+import { requireUniqueName } from "../program/registry";
 
 export const Qcow2VolumeArgsSchema = z.object({
   pool: LibvirtName,

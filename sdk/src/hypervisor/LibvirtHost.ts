@@ -5,12 +5,12 @@ import { z } from "zod";
 import { VirtkitValidationError } from "../errors";
 import { Cpuset } from "../spec/common";
 import { parseOrThrow } from "../spec/validate";
-import { capacityReport, type HostCapacity } from "./capacity";
-import { HostModelError } from "./capabilities";
-import { HostLedger } from "./ledger";
-import type { HostModel } from "./model";
-import { buildHostModel } from "./nodedev";
-import { recordPlannedHost, requireUniqueName } from "../plan/registry";
+import { capacityReport, type HostCapacity } from "../host/capacity";
+import { HostModelError } from "../host/capabilities";
+import { HostLedger } from "../host/ledger";
+import type { HostModel } from "../host/model";
+import { buildHostModel } from "../host/nodedev";
+import { recordPlannedHost, requireUniqueName } from "../program/registry";
 
 export const LibvirtHostArgsSchema = z.object({
   /** libvirt connection URI: `qemu:///system`, `qemu+ssh://root@hv1/system`, `test:///default`. */

@@ -1,6 +1,6 @@
 import type { Placement } from "../host/allocator";
 import type { HostLedger } from "../host/ledger";
-import type { PlacementReport } from "../compute/placementReport";
+import type { PlacementReport } from "../host/placementReport";
 import { VirtkitValidationError } from "../errors";
 
 /**

@@ -1,4 +1,4 @@
-import type { Placement } from "../host/allocator";
+import type { Placement } from "./allocator";
 import { formatCpuset } from "../spec/cpuset";
 import { formatPciAddress } from "../spec/pci";
 import { formatSize } from "../spec/units";

@@ -1,0 +1,232 @@
+import { VirtkitValidationError, type ValidationIssue } from "../errors";
+import type { DeviceDemand, Placement, VmDemand } from "../host/allocator";
+import { checkHostBound } from "../host/attachment";
+import type { HostModel } from "../host/model";
+import { buildDomainModel, passthroughGuestNodes, type DeviceGuestNodes } from "../render/domainModel";
+import { providerGaps } from "../render/domainArgs";
+import { renderDomainXml } from "../render/domainXml";
+import { layoutFromPlacement, layoutFromSpec } from "../render/layout";
+import { formatCpuset, parseCpuset } from "../spec/cpuset";
+import { PAGE_SIZES } from "../spec/memory";
+import { formatPciAddress } from "../spec/pci";
+import type { ExpanderBus } from "../spec/platform";
+import { parseOrThrow } from "../spec/validate";
+import { VmSpec, type VmSpecInput } from "../spec/vm";
+import { PciPassthrough } from "../network/PciPassthrough";
+import { SriovNic } from "../network/SriovNic";
+import { Qcow2Volume } from "../storage/Qcow2Volume";
+import { HugepageMemory } from "./HugepageMemory";
+import type { PinnedVmArgs } from "./PinnedVm";
+
+/**
+ * Planning a VM, the pure half of PinnedVm: its arguments become a validated spec, placed on
+ * its host's ledger (when the host is known) and rendered. Nothing here registers a resource.
+ */
+
+/**
+ * Validates a VM, places it on its host's ledger (claiming CPUs, pages and devices) and
+ * renders it. Throws VirtkitValidationError with every problem; claims nothing then.
+ */
+export function planVm(name: string, args: PinnedVmArgs) {
+  const component = `PinnedVm "${name}"`;
+  const host = args.host;
+  checkParts(args, component);
+  const { input, pfNics } = specInput(name, args, component);
+  let spec = parseOrThrow(VmSpec, input, component);
+  if (host.model) checkHostNodes(spec, args, host.model, component);
+  host.checkNameFree("domain", spec.name, component, "domainName");
+
+  let placement: Placement | undefined;
+  const warnings: string[] = [];
+  if (host.ledger) {
+    const result = host.ledger.place(demandOf(spec, args, component, pfNics));
+    const issues: ValidationIssue[] = result.errors.map((e) => ({ path: e.path, reason: e.reason }));
+    if (issues.length) throw new VirtkitValidationError(component, issues);
+    for (const w of result.warnings) warnings.push(`${w.path ? `${w.path}: ` : ""}${w.reason}`);
+    placement = result.placement!;
+    spec = withChosenVfs(spec, placement, pfNics);
+  } else {
+    // options that only placement acts on: say they do nothing here rather than drop them silently
+    if (args.emulator === "dedicated") warnings.push(`emulator: "dedicated" needs the host's capabilities to pick CPUs; ignored on host ${host.hostName}`);
+    if (args.strictLocality) warnings.push(`strictLocality: needs the host's devices to know their NUMA nodes; ignored on host ${host.hostName}`);
+  }
+  if (!host.ledger && spec.pinning === "auto") {
+    throw new VirtkitValidationError(component, [
+      { path: "pinning", reason: `"auto" needs the host's capabilities: give LibvirtHost "${host.hostName}" the output of \`virsh capabilities\`` },
+    ]);
+  }
+
+  const deviceNodes = placement ? guestNodesOfDevices(placement) : {};
+  spec = { ...spec, expanderBuses: expanderBuses(spec, args.expanderBuses, deviceNodes) };
+  const layout = placement ? layoutFromPlacement(spec, placement) : layoutFromSpec(spec);
+  const model = buildDomainModel(spec, layout, deviceNodes);
+  const xml = renderDomainXml(model);
+  warnings.push(...providerGaps(model, { disksWithSecretUsage: new Set(encryptedVolumes(args).map((e) => e.index)) }));
+  // Everything checked: only now does the VM take its name and its parts.
+  host.claimName("domain", spec.name, component, "domainName");
+  for (const { part } of partsOf(args)) part.attachment.commit(component);
+  return { spec, model, xml, placement, warnings };
+}
+
+/** Disks that are encrypted Qcow2Volumes, with their index among the VM's disks. */
+export function encryptedVolumes(args: PinnedVmArgs): { index: number; volume: Qcow2Volume }[] {
+  return (args.disks ?? []).flatMap((d, index) => (d instanceof Qcow2Volume && d.secretUuid ? [{ index, volume: d }] : []));
+}
+
+/** Host NUMA nodes named by the user must exist on the host; the error names the field they wrote. */
+function checkHostNodes(spec: VmSpec, args: PinnedVmArgs, model: HostModel, component: string): void {
+  const known = new Set(model.nodes.map((n) => n.id));
+  const have = `host ${args.host.hostName} has NUMA node${known.size > 1 ? "s" : ""} ${formatCpuset(known)}`;
+  const issues: ValidationIssue[] = [];
+  const check = (path: string, nodes: readonly number[] | undefined) => {
+    const missing = (nodes ?? []).filter((n) => !known.has(n));
+    if (missing.length) issues.push({ path, reason: `host node ${formatCpuset(missing)} does not exist; ${have}` });
+  };
+  const fromMemory = args.memory instanceof HugepageMemory && args.memory.hostNodes !== undefined && !args.numa?.hostNodes;
+  check(fromMemory ? "memory.hostNodes" : "numa.hostNodes", spec.numa.hostNodes);
+  spec.numa.memnodes.forEach((m, i) => check(`numa.memnodes[${i}].hostNodes`, m.hostNodes));
+  if (issues.length) throw new VirtkitValidationError(component, issues);
+}
+
+/** The components a VM takes for itself, with their field paths. */
+function partsOf(args: PinnedVmArgs): { path: string; part: HugepageMemory | Qcow2Volume | SriovNic | PciPassthrough }[] {
+  const parts: { path: string; part: HugepageMemory | Qcow2Volume | SriovNic | PciPassthrough }[] = [];
+  if (args.memory instanceof HugepageMemory) parts.push({ path: "memory", part: args.memory });
+  (args.disks ?? []).forEach((d, i) => d instanceof Qcow2Volume && parts.push({ path: `disks[${i}]`, part: d }));
+  (args.nics ?? []).forEach((n, i) => n instanceof SriovNic && parts.push({ path: `nics[${i}]`, part: n }));
+  (args.hostdevs ?? []).forEach((h, i) => h instanceof PciPassthrough && parts.push({ path: `hostdevs[${i}]`, part: h }));
+  return parts;
+}
+
+/** Each part must be on the VM's host and not another VM's already. */
+function checkParts(args: PinnedVmArgs, component: string): void {
+  const issues = partsOf(args).flatMap(({ path, part }) => {
+    const issue = part instanceof HugepageMemory ? part.attachment.check(component, path) : checkHostBound(part, component, args.host.hostName, path);
+    return issue ? [issue] : [];
+  });
+  if (issues.length) throw new VirtkitValidationError(component, issues);
+}
+
+/** A NIC to take from a PF by placement: its index in `nics` and the SriovNic. */
+interface PfNic {
+  index: number;
+  nic: SriovNic;
+}
+
+/** Turns component references into plain spec input; PF NICs wait for placement to pick a VF. */
+function specInput(name: string, args: PinnedVmArgs, component: string): { input: VmSpecInput; pfNics: PfNic[] } {
+  const memory = args.memory instanceof HugepageMemory ? args.memory.spec : args.memory;
+  const hugepageNodes = args.memory instanceof HugepageMemory ? args.memory.hostNodes : undefined;
+  const numa = args.numa ?? {};
+  if (hugepageNodes && numa.hostNodes !== undefined) {
+    // one binding, said twice: refuse a disagreement instead of letting one silently win
+    const own = (() => { try { return formatCpuset(parseCpuset(numa.hostNodes)); } catch { return numa.hostNodes; } })();
+    if (own !== formatCpuset(hugepageNodes)) {
+      throw new VirtkitValidationError(component, [{ path: "numa.hostNodes", reason: `"${numa.hostNodes}" differs from the hostNodes "${formatCpuset(hugepageNodes)}" of ${(args.memory as HugepageMemory).attachment.component}; give them in one place` }]);
+    }
+  }
+  const pfNics: PfNic[] = [];
+  const nics = (args.nics ?? []).map((n, index) => {
+    if (!(n instanceof SriovNic)) return n;
+    if (n.vfAddress) return { type: "vf" as const, address: formatPciAddress(n.vfAddress), mac: n.mac, vlan: n.vlan, trust: n.trust };
+    if (n.network) return { type: "hostdev-network" as const, network: `sriov-${n.pf}`, mac: n.mac, vlan: n.vlan, trust: n.trust };
+    pfNics.push({ index, nic: n });
+    // stands in until placement picks the VF; replaced in withChosenVfs
+    return { type: "hostdev-network" as const, network: `sriov-${n.pf}`, mac: n.mac, vlan: n.vlan, trust: n.trust };
+  });
+  const input: VmSpecInput = {
+    name: args.domainName ?? name,
+    vcpus: args.vcpus,
+    cpu: args.cpu,
+    pinning: args.pinning ?? (args.host.ledger ? "auto" : undefined),
+    iothreads: args.iothreads,
+    realtime: args.realtime,
+    memory,
+    numa: hugepageNodes && !(numa as { hostNodes?: unknown }).hostNodes ? { ...numa, hostNodes: hugepageNodes.join(",") } : numa,
+    disks: (args.disks ?? []).map((d) =>
+      d instanceof Qcow2Volume
+        ? { source: { pool: d.poolName, volume: d.volumeName }, encryption: d.secretUuid ? { secretUuid: d.secretUuid } : undefined }
+        : d,
+    ),
+    nics,
+    hostdevs: (args.hostdevs ?? []).map((h) => {
+      if (!(h instanceof PciPassthrough)) return h;
+      return { address: formatPciAddress(h.address), managed: h.managed };
+    }),
+    chipset: args.chipset,
+    firmware: args.firmware,
+    expanderBuses: Array.isArray(args.expanderBuses) ? args.expanderBuses : [],
+    domainType: args.domainType,
+    running: args.running,
+  };
+  return { input, pfNics };
+}
+
+function demandOf(spec: VmSpec, args: PinnedVmArgs, component: string, pfNics: PfNic[]): VmDemand {
+  const pinning = spec.pinning ?? "auto";
+  const hp = spec.memory.hugepages;
+  const pfIndex = new Map(pfNics.map((p) => [p.index, p.nic]));
+  const devices: DeviceDemand[] = [];
+  spec.nics.forEach((n, i) => {
+    const owner = args.nics?.[i] instanceof SriovNic ? (args.nics[i] as SriovNic).component : component;
+    const pfNic = pfIndex.get(i);
+    const nic = args.nics?.[i] instanceof SriovNic ? (args.nics[i] as SriovNic) : undefined;
+    // a VF named by address and PF: the ledger checks that the VF is the PF's
+    if (pfNic) devices.push({ kind: "vf", owner, path: `nics[${i}]`, pf: pfNic.pf });
+    else if (n.type === "vf") devices.push({ kind: "vf", owner, path: `nics[${i}]`, address: n.address, ...(nic?.pf ? { pf: nic.pf } : {}) });
+  });
+  spec.hostdevs.forEach((h, i) => {
+    const owner = args.hostdevs?.[i] instanceof PciPassthrough ? (args.hostdevs[i] as PciPassthrough).component : component;
+    devices.push({ kind: "pci", owner, path: `hostdevs[${i}]`, address: h.address });
+  });
+  // Only hugepage memory is claimed from the host's pools (ordinary memory is not accounted):
+  // with hugepages on some guest cells only, the others count for nothing.
+  const backed = (cell: number) => !hp?.guestNodes || hp.guestNodes.includes(cell);
+  const boundTo = new Map(spec.numa.memnodes.map((m) => [m.cell, m.hostNodes]));
+  const cells = spec.numa.cells.map((c, i) => ({ vcpus: c.cpus, memoryBytes: hp && !backed(i) ? 0 : c.memory, hostNodes: boundTo.get(i) }));
+  return {
+    owner: component,
+    vcpus: spec.vcpus,
+    threadsPerCore: spec.cpu.topology?.threads ?? 1,
+    pinning: pinning === "auto" ? "auto" : { vcpus: pinning.vcpus, emulator: pinning.emulator, iothreads: pinning.iothreads },
+    iothreads: spec.iothreads,
+    emulator: args.emulator ?? "housekeeping",
+    numa: spec.numa.allowSpanning ? "spread" : "local",
+    guestCells: cells.length ? cells : undefined,
+    memory: { bytes: hp?.guestNodes ? cells.reduce((sum, c) => sum + c.memoryBytes, 0) : spec.memory.size, pageSizeBytes: hp && PAGE_SIZES[hp.pageSize], hostNodes: spec.numa.hostNodes },
+    devices,
+    strictLocality: args.strictLocality,
+  };
+}
+
+/** Puts the VFs placement picked for PF NICs into the spec, as hostdev interfaces. */
+function withChosenVfs(spec: VmSpec, placement: Placement, pfNics: PfNic[]): VmSpec {
+  if (!pfNics.length) return spec;
+  const chosen = new Map(placement.devices.map((d) => [d.path, d.address]));
+  const nics = spec.nics.map((n, i) => {
+    const address = chosen.get(`nics[${i}]`);
+    if (!pfNics.some((p) => p.index === i) || !address || n.type !== "hostdev-network") return n;
+    return { type: "vf" as const, address, mac: n.mac, vlan: n.vlan, trust: pfNics.find((p) => p.index === i)!.nic.trust };
+  });
+  return { ...spec, nics };
+}
+
+/** Guest cell of each placed device: the cell that placement put on the device's host node. */
+function guestNodesOfDevices(placement: Placement): DeviceGuestNodes {
+  const cellOfHostNode = new Map<number, number>();
+  for (const g of placement.guestCells) if (!cellOfHostNode.has(g.hostNode)) cellOfHostNode.set(g.hostNode, g.cell);
+  const out: Record<string, number> = {};
+  for (const d of placement.devices) {
+    const cell = d.node === undefined ? undefined : cellOfHostNode.get(d.node);
+    if (cell !== undefined) out[d.path] = cell;
+  }
+  return out;
+}
+
+function expanderBuses(spec: VmSpec, wanted: PinnedVmArgs["expanderBuses"], deviceNodes: DeviceGuestNodes): ExpanderBus[] {
+  if (Array.isArray(wanted)) return spec.expanderBuses;
+  if (wanted === "none") return [];
+  const nodes = passthroughGuestNodes(spec, deviceNodes).flatMap((d) => (d.node === undefined ? [] : [d.node]));
+  const cells = [...new Set(nodes)].sort((a, b) => a - b);
+  return spec.numa.cells.length ? cells.map((guestNode) => ({ guestNode })) : [];
+}
