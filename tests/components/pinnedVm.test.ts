@@ -53,6 +53,30 @@ describe("PinnedVm on a host without capabilities", () => {
     expect(resources.some((r) => r.name === "bad")).toBe(false);
   });
 
+  it("refuses placement options outside their set, every problem at once, before registering anything", async () => {
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const name = uniq("opts");
+    let error: unknown;
+    try {
+      new virtkit.PinnedVm(name, {
+        host,
+        vcpus: 1,
+        memory: { size: "1GiB" },
+        emulator: "dedicatd",
+        strictLocality: "no",
+        expanderBuses: "autoo",
+        domainName: "../etc",
+      } as never);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(virtkit.VirtkitValidationError);
+    expect((error as virtkit.VirtkitValidationError).issues.map((i) => i.path)).toEqual(["domainName", "emulator", "strictLocality", "expanderBuses"]);
+    expect((error as Error).message).toMatch(/expanderBuses: "autoo" is not an expander bus choice; expected "auto", "none" or a list/);
+    await settle();
+    expect(resources.some((r) => r.name === name)).toBe(false);
+  });
+
   it("refuses two VMs with the same domain name on one host", () => {
     const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
     new virtkit.PinnedVm(uniq("a"), { host, vcpus: 1, memory: { size: "1GiB" }, domainName: "web" });

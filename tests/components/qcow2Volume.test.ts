@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { captureChildren, isSecret, registration, valueOf } from "../support/mocks";
+import { captureChildren, isSecret, registration, settle, valueOf } from "../support/mocks";
 import { resources, uniq, useMockedVirtkit, virtkit } from "./harness";
 import { stableUuid } from "../../sdk/src/storage/Qcow2Volume";
 import { schemaProblems } from "../support/providerSchema";
@@ -85,6 +85,17 @@ describe("Qcow2Volume", () => {
   it("refuses encryption without a passphrase", () => {
     const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
     expect(() => new virtkit.Qcow2Volume(uniq("nopass"), { host, pool: "default", size: "1GiB", encryption: { passphrase: "" } })).toThrow(/encryption.passphrase: a LUKS volume needs a passphrase/);
+  });
+
+  it.each([
+    ["a passphrase that is not a string or secret", { encryption: { passphrase: 42 } }, /encryption.passphrase: a LUKS volume needs a passphrase: a non-empty string or a Pulumi secret/],
+    ["a base volume that is not a Qcow2Volume", { baseImage: { volume: "nope" } }, /baseImage: expected \{ url \} or \{ volume: a Qcow2Volume \}/],
+  ])("refuses %s before registering", async (_label, patch, message) => {
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const name = uniq("bad-vol");
+    expect(() => new virtkit.Qcow2Volume(name, { host, pool: "default", size: "1GiB", ...patch } as never)).toThrow(message);
+    await settle();
+    expect(resources.some((r) => r.name === name)).toBe(false);
   });
 
   it("refuses a size that is not a size, naming the field", () => {

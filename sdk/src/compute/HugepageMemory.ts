@@ -10,25 +10,19 @@ import { Attachment } from "../host/attachment";
 import { requireUniqueName } from "../program/registry";
 
 export const HugepageMemoryArgsSchema = z.object({
+  /** Guest RAM: bytes or an IEC string ("16GiB"); a whole number of pages. */
   size: Size,
+  /** Hugepage size of the host pool backing the guest: `"2MiB"` or `"1GiB"`. */
   pageSize: PageSize,
+  /** Host NUMA nodes the pages come from (cpuset over node ids, e.g. `"0"`); default: where the VM is placed. */
   hostNodes: Cpuset.optional(),
+  /** Lock the memory in host RAM (`<locked/>`). Default false. */
   locked: z.boolean().default(false),
+  /** Share the memory with host processes (vhost-user, virtiofs): `<access mode='shared'/>`. Default false. */
   shared: z.boolean().default(false),
 });
 
-export interface HugepageMemoryArgs {
-  /** Guest RAM: bytes or an IEC string ("16GiB"); a whole number of pages. */
-  size: number | string;
-  /** Hugepage size of the host pool backing the guest: `"2MiB"` or `"1GiB"`. */
-  pageSize: "2MiB" | "1GiB";
-  /** Host NUMA nodes the pages come from (cpuset over node ids, e.g. `"0"`); default: where the VM is placed. */
-  hostNodes?: string;
-  /** Lock the memory in host RAM (`<locked/>`). Default false. */
-  locked?: boolean;
-  /** Share the memory with host processes (vhost-user, virtiofs): `<access mode='shared'/>`. Default false. */
-  shared?: boolean;
-}
+export type HugepageMemoryArgs = z.input<typeof HugepageMemoryArgsSchema>;
 
 /**
  * The hugepage-backed RAM of one VM. It creates no libvirt object of its own (guest RAM is

@@ -3,58 +3,35 @@ import * as libvirt from "@pulumi/libvirt";
 import { placementReport, type PlacementReport } from "../host/placementReport";
 import type { LibvirtHost } from "../hypervisor/LibvirtHost";
 import { renderDomainArgs } from "../render/domainArgs";
-import type { ExpanderBus } from "../spec/platform";
-import type { VmSpecInput } from "../spec/vm";
+import type { z } from "zod";
+import type { PinnedVmOptions, VmSpecInput } from "../spec/vm";
 import { Qcow2Volume } from "../storage/Qcow2Volume";
 import { PciPassthrough } from "../network/PciPassthrough";
 import { SriovNic } from "../network/SriovNic";
 import { HugepageMemory } from "./HugepageMemory";
 import { checkUniqueName, recordPlannedVm, requireUniqueName } from "../program/registry";
 import { encryptedVolumes, planVm } from "./planVm";
-type SpecIn<K extends keyof VmSpecInput> = NonNullable<VmSpecInput[K]>;
+type SpecIn = VmSpecInput;
+type Item<K extends "disks" | "nics" | "hostdevs"> = NonNullable<SpecIn[K]>[number];
 
-export interface PinnedVmArgs {
-  host: LibvirtHost;
-  /** Number of vCPUs. */
-  vcpus: number;
-  /** Guest CPU: `mode` (default `host-passthrough` for `kvm`, `maximum` for `qemu`), `model` for `custom`, `features`, `topology`. */
-  cpu?: SpecIn<"cpu">;
-  /**
-   * `"auto"` (default when the host's capabilities are known): the allocator picks host CPUs.
-   * Or explicit libvirt cpusets: `{ vcpus: ["4", "36", ...], emulator?: "0-1", iothreads?: [...] }`.
-   */
-  pinning?: SpecIn<"pinning">;
-  /** Auto pinning: emulator and iothreads on the host's reserved CPUs (`housekeeping`, default) or on `dedicated` CPUs. */
-  emulator?: "housekeeping" | "dedicated";
-  /** Number of iothreads. Default 0. */
-  iothreads?: number;
-  /** Real-time scheduling of vCPUs (fifo/rr with a priority). */
-  realtime?: SpecIn<"realtime">;
-  /** Guest RAM: a HugepageMemory, or plain `{ size, locked?, nosharepages?, ... }`. */
-  memory: HugepageMemory | SpecIn<"memory">;
-  /** Guest NUMA cells and host binding (`numatune`). */
-  numa?: SpecIn<"numa">;
-  /** Disks in guest order (vda, vdb, ...): Qcow2Volumes or `{ source: { pool, volume } | { file } }`. */
-  disks?: (Qcow2Volume | SpecIn<"disks">[number])[];
-  /** NICs in guest order: SriovNics or `{ type: "network" | "bridge" | "vf" | "hostdev-network", ... }`. */
-  nics?: (SriovNic | SpecIn<"nics">[number])[];
-  /** Whole PCI devices passed through. */
-  hostdevs?: (PciPassthrough | SpecIn<"hostdevs">[number])[];
-  /** `q35` (default) or `i440fx`. Changing it replaces the domain. */
-  chipset?: "q35" | "i440fx";
-  /** `bios` (default) or `efi`. Changing it replaces the domain. */
-  firmware?: "bios" | "efi";
-  /** Expander buses per guest NUMA cell: `"auto"` (default: one per cell holding passthrough devices), `"none"`, or explicit. */
-  expanderBuses?: "auto" | "none" | ExpanderBus[];
-  /** An SR-IOV NIC or device on another NUMA node than the vCPUs is an error, not a warning. Default false. */
-  strictLocality?: boolean;
-  /** libvirt domain name; default the component name. Changing it replaces the domain. */
-  domainName?: string;
-  /** `kvm` (default) or `qemu` (software emulation). */
-  domainType?: "kvm" | "qemu";
-  /** Start the domain after defining it. Default true. */
-  running?: boolean;
-}
+/**
+ * A PinnedVm's arguments: the VM spec's fields (documented on `VmSpecObject` in spec/vm.ts),
+ * where memory, disks, NICs and devices may also be virtkit components, and the options
+ * of `PinnedVmOptions`; plus the host it runs on.
+ */
+export type PinnedVmArgs = Omit<SpecIn, "name" | "memory" | "disks" | "nics" | "hostdevs" | "expanderBuses"> &
+  z.input<typeof PinnedVmOptions> & {
+    /** The host the VM runs on. */
+    host: LibvirtHost;
+    /** Guest RAM: a HugepageMemory, or plain `{ size, locked?, nosharepages?, ... }`. */
+    memory: HugepageMemory | SpecIn["memory"];
+    /** Disks in guest order (vda, vdb, ...): Qcow2Volumes or `{ source: { pool, volume } | { file } }`. */
+    disks?: (Qcow2Volume | Item<"disks">)[];
+    /** NICs in guest order: SriovNics or `{ type: "network" | "bridge" | "vf" | "hostdev-network", ... }`. */
+    nics?: (SriovNic | Item<"nics">)[];
+    /** Whole PCI devices passed through: PciPassthroughs or `{ address, managed? }`. */
+    hostdevs?: (PciPassthrough | Item<"hostdevs">)[];
+  };
 
 /** Properties whose change the provider or the guest cannot take in place: the domain is replaced (its volumes are not). */
 export const DOMAIN_REPLACE_ON_CHANGES = ["name", "type", "os.typeMachine", "os.firmware"];

@@ -10,8 +10,8 @@ import { formatCpuset, parseCpuset } from "../spec/cpuset";
 import { PAGE_SIZES } from "../spec/memory";
 import { formatPciAddress } from "../spec/pci";
 import type { ExpanderBus } from "../spec/platform";
-import { parseOrThrow } from "../spec/validate";
-import { VmSpec, type VmSpecInput } from "../spec/vm";
+import { toIssues } from "../spec/validate";
+import { PinnedVmOptions, VmSpec, type VmSpecInput } from "../spec/vm";
 import { PciPassthrough } from "../network/PciPassthrough";
 import { SriovNic } from "../network/SriovNic";
 import { Qcow2Volume } from "../storage/Qcow2Volume";
@@ -31,15 +31,23 @@ export function planVm(name: string, args: PinnedVmArgs) {
   const component = `PinnedVm "${name}"`;
   const host = args.host;
   checkParts(args, component);
-  const { input, pfNics } = specInput(name, args, component);
-  let spec = parseOrThrow(VmSpec, input, component);
+  const parsedOptions = PinnedVmOptions.safeParse({ domainName: args.domainName, emulator: args.emulator, strictLocality: args.strictLocality, expanderBuses: args.expanderBuses });
+  // a bad domainName is reported as such, not again as the spec's name
+  const options: PinnedVmOptions = parsedOptions.success ? parsedOptions.data : { emulator: "housekeeping", strictLocality: false, expanderBuses: "auto" };
+  const { input, pfNics } = specInput(name, args, options, component);
+  const parsedSpec = VmSpec.safeParse(input);
+  if (!parsedOptions.success || !parsedSpec.success) {
+    const issues = [...(parsedOptions.success ? [] : toIssues(parsedOptions.error)), ...(parsedSpec.success ? [] : toIssues(parsedSpec.error))];
+    throw new VirtkitValidationError(component, issues);
+  }
+  let spec = parsedSpec.data;
   if (host.model) checkHostNodes(spec, args, host.model, component);
   host.checkNameFree("domain", spec.name, component, "domainName");
 
   let placement: Placement | undefined;
   const warnings: string[] = [];
   if (host.ledger) {
-    const result = host.ledger.place(demandOf(spec, args, component, pfNics));
+    const result = host.ledger.place(demandOf(spec, args, options, component, pfNics));
     const issues: ValidationIssue[] = result.errors.map((e) => ({ path: e.path, reason: e.reason }));
     if (issues.length) throw new VirtkitValidationError(component, issues);
     for (const w of result.warnings) warnings.push(`${w.path ? `${w.path}: ` : ""}${w.reason}`);
@@ -47,8 +55,8 @@ export function planVm(name: string, args: PinnedVmArgs) {
     spec = withChosenVfs(spec, placement, pfNics);
   } else {
     // options that only placement acts on: say they do nothing here rather than drop them silently
-    if (args.emulator === "dedicated") warnings.push(`emulator: "dedicated" needs the host's capabilities to pick CPUs; ignored on host ${host.hostName}`);
-    if (args.strictLocality) warnings.push(`strictLocality: needs the host's devices to know their NUMA nodes; ignored on host ${host.hostName}`);
+    if (options.emulator === "dedicated") warnings.push(`emulator: "dedicated" needs the host's capabilities to pick CPUs; ignored on host ${host.hostName}`);
+    if (options.strictLocality) warnings.push(`strictLocality: needs the host's devices to know their NUMA nodes; ignored on host ${host.hostName}`);
   }
   if (!host.ledger && spec.pinning === "auto") {
     throw new VirtkitValidationError(component, [
@@ -57,7 +65,7 @@ export function planVm(name: string, args: PinnedVmArgs) {
   }
 
   const deviceNodes = placement ? guestNodesOfDevices(placement) : {};
-  spec = { ...spec, expanderBuses: expanderBuses(spec, args.expanderBuses, deviceNodes) };
+  spec = { ...spec, expanderBuses: expanderBuses(spec, options.expanderBuses, deviceNodes) };
   const layout = placement ? layoutFromPlacement(spec, placement) : layoutFromSpec(spec);
   const model = buildDomainModel(spec, layout, deviceNodes);
   const xml = renderDomainXml(model);
@@ -114,7 +122,7 @@ interface PfNic {
 }
 
 /** Turns component references into plain spec input; PF NICs wait for placement to pick a VF. */
-function specInput(name: string, args: PinnedVmArgs, component: string): { input: VmSpecInput; pfNics: PfNic[] } {
+function specInput(name: string, args: PinnedVmArgs, options: PinnedVmOptions, component: string): { input: VmSpecInput; pfNics: PfNic[] } {
   const memory = args.memory instanceof HugepageMemory ? args.memory.spec : args.memory;
   const hugepageNodes = args.memory instanceof HugepageMemory ? args.memory.hostNodes : undefined;
   const numa = args.numa ?? {};
@@ -135,7 +143,7 @@ function specInput(name: string, args: PinnedVmArgs, component: string): { input
     return { type: "hostdev-network" as const, network: `sriov-${n.pf}`, mac: n.mac, vlan: n.vlan, trust: n.trust };
   });
   const input: VmSpecInput = {
-    name: args.domainName ?? name,
+    name: options.domainName ?? name,
     vcpus: args.vcpus,
     cpu: args.cpu,
     pinning: args.pinning ?? (args.host.ledger ? "auto" : undefined),
@@ -155,14 +163,14 @@ function specInput(name: string, args: PinnedVmArgs, component: string): { input
     }),
     chipset: args.chipset,
     firmware: args.firmware,
-    expanderBuses: Array.isArray(args.expanderBuses) ? args.expanderBuses : [],
+    expanderBuses: Array.isArray(options.expanderBuses) ? options.expanderBuses : [],
     domainType: args.domainType,
     running: args.running,
   };
   return { input, pfNics };
 }
 
-function demandOf(spec: VmSpec, args: PinnedVmArgs, component: string, pfNics: PfNic[]): VmDemand {
+function demandOf(spec: VmSpec, args: PinnedVmArgs, options: PinnedVmOptions, component: string, pfNics: PfNic[]): VmDemand {
   const pinning = spec.pinning ?? "auto";
   const hp = spec.memory.hugepages;
   const pfIndex = new Map(pfNics.map((p) => [p.index, p.nic]));
@@ -190,12 +198,12 @@ function demandOf(spec: VmSpec, args: PinnedVmArgs, component: string, pfNics: P
     threadsPerCore: spec.cpu.topology?.threads ?? 1,
     pinning: pinning === "auto" ? "auto" : { vcpus: pinning.vcpus, emulator: pinning.emulator, iothreads: pinning.iothreads },
     iothreads: spec.iothreads,
-    emulator: args.emulator ?? "housekeeping",
+    emulator: options.emulator,
     numa: spec.numa.allowSpanning ? "spread" : "local",
     guestCells: cells.length ? cells : undefined,
     memory: { bytes: hp?.guestNodes ? cells.reduce((sum, c) => sum + c.memoryBytes, 0) : spec.memory.size, pageSizeBytes: hp && PAGE_SIZES[hp.pageSize], hostNodes: spec.numa.hostNodes },
     devices,
-    strictLocality: args.strictLocality,
+    strictLocality: options.strictLocality,
   };
 }
 
@@ -223,7 +231,7 @@ function guestNodesOfDevices(placement: Placement): DeviceGuestNodes {
   return out;
 }
 
-function expanderBuses(spec: VmSpec, wanted: PinnedVmArgs["expanderBuses"], deviceNodes: DeviceGuestNodes): ExpanderBus[] {
+function expanderBuses(spec: VmSpec, wanted: PinnedVmOptions["expanderBuses"], deviceNodes: DeviceGuestNodes): ExpanderBus[] {
   if (Array.isArray(wanted)) return spec.expanderBuses;
   if (wanted === "none") return [];
   const nodes = passthroughGuestNodes(spec, deviceNodes).flatMap((d) => (d.node === undefined ? [] : [d.node]));

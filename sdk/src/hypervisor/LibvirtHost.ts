@@ -13,28 +13,20 @@ import { buildHostModel } from "../host/nodedev";
 import { recordPlannedHost, requireUniqueName } from "../program/registry";
 
 export const LibvirtHostArgsSchema = z.object({
-  /** libvirt connection URI: `qemu:///system`, `qemu+ssh://root@hv1/system`, `test:///default`. */
+  /** libvirt connection URI: `qemu:///system`, `qemu+ssh://root@hv1/system`, `test:///default`. Each host gets its own provider for it. */
   uri: z.string().regex(/^[a-z][a-z0-9+.-]*:\/\/[^\s]*$/, { message: 'expected a libvirt URI like "qemu+ssh://root@hv1/system"' }),
-  /** `virsh capabilities` XML of the host; enables host checks and `pinning: "auto"`. */
+  /** `virsh capabilities` XML of the host; enables host checks and `pinning: "auto"`. Without it virtkit cannot check placement against the host. */
   capabilities: z.string().optional(),
   /** `virsh nodedev-dumpxml` documents of the host's PCI devices (SR-IOV PFs and VFs, GPUs). */
   devices: z.array(z.string()).default([]),
-  /** Host CPUs kept for the host and VMs' housekeeping threads (cpuset), never given to vCPUs. */
+  /** Host CPUs kept for the host and VMs' housekeeping threads (libvirt cpuset, e.g. `"0-1,32-33"`), never given to vCPUs. Default none. */
   reservedCpus: Cpuset.optional(),
 });
 
-export interface LibvirtHostArgs {
-  /** libvirt connection URI, e.g. `qemu+ssh://root@hv1/system`. Each host gets its own provider for it. */
-  uri: string;
-  /** Output of `virsh capabilities` on the host. Without it virtkit cannot check placement against the host. */
-  capabilities?: string;
-  /** Outputs of `virsh nodedev-dumpxml` for the host's PCI devices and their net children. */
-  devices?: string[];
-  /** Host CPUs reserved for the host itself (libvirt cpuset syntax, e.g. `"0-1,32-33"`). Default none. */
-  reservedCpus?: string;
+export type LibvirtHostArgs = z.input<typeof LibvirtHostArgsSchema> & {
   /** Use this provider instead of creating one for `uri`. */
   provider?: pulumi.ProviderResource;
-}
+};
 
 /**
  * One libvirt host: a provider instance for its URI, what virtkit knows of its hardware,

@@ -8,15 +8,17 @@ import { parseOrThrow } from "../spec/validate";
 import type { LibvirtHost } from "../hypervisor/LibvirtHost";
 import { requireUniqueName } from "../program/registry";
 
-export const PciPassthroughArgsSchema = z.object({ address: PciAddressText, managed: z.boolean().default(true) });
-
-export interface PciPassthroughArgs {
-  host: LibvirtHost;
+export const PciPassthroughArgsSchema = z.object({
   /** Host PCI address of the device, e.g. `0000:d8:00.0`. */
-  address: string;
+  address: PciAddressText,
   /** Let libvirt detach the device from its host driver and bind vfio-pci. Default true. */
-  managed?: boolean;
-}
+  managed: z.boolean().default(true),
+});
+
+export type PciPassthroughArgs = z.input<typeof PciPassthroughArgsSchema> & {
+  /** The host the device is on. */
+  host: LibvirtHost;
+};
 
 /** A whole PCI device (GPU, NIC PF, NVMe) passed through to one VM. */
 export class PciPassthrough extends pulumi.ComponentResource {

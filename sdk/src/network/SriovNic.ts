@@ -11,29 +11,25 @@ import { requireUniqueName } from "../program/registry";
 
 export const SriovNicArgsSchema = z
   .object({
+    /** Physical function's interface name (`enp59s0f0`): a VF of it is handed to the guest. */
     pf: InterfaceName.optional(),
+    /** A specific VF by PCI address, e.g. `{ address: "0000:3b:02.1" }`. */
     vf: z.object({ address: PciAddressText }).optional(),
+    /** 802.1Q VLAN tag set on the VF by the host. */
     vlan: int(0, 4095, "VLAN tag").optional(),
+    /** Guest MAC address set on the VF. */
     mac: MacAddress.optional(),
+    /** Trust the guest's MAC changes and promiscuous mode on the VF (`trustGuestRxFilters`). Default false. */
     trust: z.boolean().default(false),
   })
   .superRefine((a, ctx) => {
     if (!a.pf && !a.vf) ctx.addIssue({ code: "custom", path: ["pf"], message: "give the PF to take a VF from (pf) or a VF address (vf.address)" });
   });
 
-export interface SriovNicArgs {
+export type SriovNicArgs = z.input<typeof SriovNicArgsSchema> & {
+  /** The host whose PF the VF comes from. */
   host: LibvirtHost;
-  /** Physical function's interface name (`enp59s0f0`): a VF of it is handed to the guest. */
-  pf?: string;
-  /** A specific VF by PCI address, e.g. `{ address: "0000:3b:02.1" }`. */
-  vf?: { address: string };
-  /** 802.1Q VLAN tag set on the VF by the host. */
-  vlan?: number;
-  /** Guest MAC address set on the VF. */
-  mac?: string;
-  /** Trust the guest's MAC changes and promiscuous mode on the VF (`trustGuestRxFilters`). Default false. */
-  trust?: boolean;
-}
+};
 
 /**
  * An SR-IOV virtual function for one VM. Given a VF address, the guest gets that VF as an

@@ -17,27 +17,59 @@ import { formatSize } from "./units";
 export const VmSpecObject = z.object({
   /** libvirt domain name. */
   name: LibvirtName,
+  /** Number of vCPUs. */
   vcpus: int(1, MAX_VCPUS, "vCPU count"),
+  /** Guest CPU: `mode` (default `host-passthrough` for `kvm`, `maximum` for `qemu`), `model` for `custom`, `features`, `topology`. */
   cpu: CpuSpec.default({ features: [] }),
-  /** Host placement of vCPUs, emulator and iothreads; omitted = unpinned (the host scheduler decides). */
+  /**
+   * Host placement: `"auto"` (the allocator picks host CPUs; the default when the host's
+   * capabilities are known) or explicit libvirt cpusets `{ vcpus: ["4", "36", ...], emulator?: "0-1",
+   * iothreads?: [...] }`; omitted on an unknown host = unpinned (the host scheduler decides).
+   */
   pinning: Pinning.optional(),
-  /** Number of iothreads (`<iothreads>`); disks can be bound to them. */
+  /** Number of iothreads (`<iothreads>`); disks can be bound to them. Default 0. */
   iothreads: int(0, 64, "iothread count").default(0),
+  /** Real-time scheduling of vCPUs (fifo/rr with a priority). */
   realtime: Realtime.optional(),
+  /** Guest RAM: `{ size, hugepages?, locked?, nosharepages?, ... }` (or a HugepageMemory component). */
   memory: MemorySpec,
+  /** Guest NUMA cells and host binding (`numatune`). */
   numa: NumaSpec.default({ cells: [], mode: "strict", memnodes: [], allowSpanning: false }),
+  /** Disks in guest order (vda, vdb, ...): `{ source: { pool, volume } | { file } }` (or Qcow2Volume components). */
   disks: z.array(DiskSpec).default([]),
+  /** NICs in guest order: `{ type: "network" | "bridge" | "vf" | "hostdev-network", ... }` (or SriovNic components). */
   nics: z.array(NicSpec).default([]),
+  /** Whole PCI devices passed through (or PciPassthrough components). */
   hostdevs: z.array(HostdevSpec).default([]),
+  /** `q35` (default) or `i440fx`. Changing it replaces the domain. */
   chipset: Chipset.default("q35"),
+  /** `bios` (default) or `efi`. Changing it replaces the domain. */
   firmware: Firmware.default("bios"),
   /** PCIe (q35) / PCI (i440fx) expander buses, one per guest NUMA cell that has devices. */
   expanderBuses: z.array(ExpanderBus).default([]),
-  /** Hypervisor type of the domain: `kvm` (default) or `qemu` (TCG, no hardware virtualisation). */
+  /** Hypervisor type of the domain: `kvm` (default) or `qemu` (TCG, no hardware virtualisation). Changing it replaces the domain. */
   domainType: z.enum(["kvm", "qemu"]).default("kvm"),
-  /** Start the domain after defining it. */
+  /** Start the domain after defining it. Default true. */
   running: z.boolean().default(true),
 });
+
+/** What a PinnedVm adds to a VM spec: what to call the domain and how to place it. */
+export const PinnedVmOptions = z.object({
+  /** libvirt domain name; default the component name. Changing it replaces the domain. */
+  domainName: LibvirtName.optional(),
+  /** Auto pinning: emulator and iothreads on the host's reserved CPUs (`housekeeping`, default) or on `dedicated` CPUs. */
+  emulator: z.enum(["housekeeping", "dedicated"]).default("housekeeping"),
+  /** An SR-IOV NIC or device on another NUMA node than the vCPUs is an error, not a warning. Default false. */
+  strictLocality: z.boolean().default(false),
+  /** Expander buses per guest NUMA cell: `"auto"` (default: one per cell holding passthrough devices), `"none"`, or explicit `{ guestNode, busNr? }`s. */
+  // a list is checked item by item as the spec's expanderBuses, with their paths
+  expanderBuses: z
+    .custom<"auto" | "none" | z.input<typeof ExpanderBus>[]>((v) => v === "auto" || v === "none" || Array.isArray(v), {
+      error: (i) => `${JSON.stringify(i.input)} is not an expander bus choice; expected "auto", "none" or a list of { guestNode, busNr? }`,
+    })
+    .default("auto"),
+});
+export type PinnedVmOptions = z.infer<typeof PinnedVmOptions>;
 
 type Ctx = z.RefinementCtx;
 const isCount = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n) && n > 0;

@@ -13,46 +13,47 @@ import { Attachment } from "../host/attachment";
 import { requireUniqueName } from "../program/registry";
 
 export const Qcow2VolumeArgsSchema = z.object({
-  pool: LibvirtName,
-  size: Size,
-  name: LibvirtName.optional(),
-  baseImage: z
-    .union([z.object({ url: z.string().regex(/^(https?:\/\/|file:\/\/|\/)\S+$/, { message: "expected an http(s) URL, file:// URL or absolute path" }) }), z.object({ volume: z.any() })], {
-      error: "expected { url } or { volume }",
-    })
-    .optional(),
-  encryption: z
-    .object({
-      secretUuid: z.uuid({ message: "expected a UUID for the libvirt secret" }).optional(),
-      passphrase: z.any().refine((p) => p !== undefined && p !== "", { message: "a LUKS volume needs a passphrase (a Pulumi secret)" }),
-    })
-    .optional(),
-  allowReplace: z.boolean().default(false),
-});
-
-export interface Qcow2VolumeArgs {
-  host: LibvirtHost;
   /** Storage pool on the host, e.g. `default`. */
-  pool: string;
+  pool: LibvirtName,
   /** Virtual size: bytes or an IEC string ("40GiB"). The provider cannot resize a volume in place (see `allowReplace`). */
-  size: number | string;
+  size: Size,
   /** libvirt volume name; default `<component name>.qcow2`. */
-  name?: string;
-  /** Copy-on-write base: an image downloaded into the pool, or another volume. */
-  baseImage?: { url: string } | { volume: Qcow2Volume };
+  name: LibvirtName.optional(),
+  /** Copy-on-write base: an image downloaded into the pool (`{ url }`: http(s), file:// or an absolute path), or another volume (`{ volume }`). */
+  baseImage: z
+    .union(
+      [
+        z.object({ url: z.string().regex(/^(https?:\/\/|file:\/\/|\/)\S+$/, { message: "expected an http(s) URL, file:// URL or absolute path" }) }),
+        z.object({ volume: z.custom<Qcow2Volume>((v) => v instanceof Qcow2Volume, { error: "expected a Qcow2Volume" }) }),
+      ],
+      { error: "expected { url } or { volume: a Qcow2Volume }" },
+    )
+    .optional(),
   /**
    * LUKS encryption. virtkit defines a libvirt secret (usage: the volume's path) holding the
    * passphrase, which stays a Pulumi secret, and creates the volume with `virsh` on the host
    * (provider v0.9.7 cannot name a secret for a volume). `secretUuid` defaults to a UUID
    * derived from host, pool and volume name, so it is stable across runs.
    */
-  encryption?: { passphrase: pulumi.Input<string>; secretUuid?: string };
+  encryption: z
+    .object({
+      secretUuid: z.uuid({ message: "expected a UUID for the libvirt secret" }).optional(),
+      passphrase: z.custom<pulumi.Input<string>>((p) => (typeof p === "string" ? p !== "" : pulumi.Output.isInstance(p) || p instanceof Promise), {
+        error: "a LUKS volume needs a passphrase: a non-empty string or a Pulumi secret (pulumi.secret, config.requireSecret)",
+      }),
+    })
+    .optional(),
   /**
    * Allow changes that replace the volume (size, base image, format), destroying its data.
    * Default false: such a change is refused by the engine (the volume is protected).
    */
-  allowReplace?: boolean;
-}
+  allowReplace: z.boolean().default(false),
+});
+
+export type Qcow2VolumeArgs = z.input<typeof Qcow2VolumeArgsSchema> & {
+  /** The host whose pool holds the volume. */
+  host: LibvirtHost;
+};
 
 /**
  * A qcow2 volume in a pool of a host, optionally a copy-on-write overlay over a base
