@@ -71,7 +71,7 @@ describe("PinnedVm on a host without capabilities", () => {
       error = e;
     }
     expect(error).toBeInstanceOf(virtkit.VirtkitValidationError);
-    expect((error as virtkit.VirtkitValidationError).issues.map((i) => i.path)).toEqual(["domainName", "emulator", "strictLocality", "expanderBuses"]);
+    expect((error as InstanceType<typeof virtkit.VirtkitValidationError>).issues.map((i) => i.path)).toEqual(["domainName", "emulator", "strictLocality", "expanderBuses"]);
     expect((error as Error).message).toMatch(/expanderBuses: "autoo" is not an expander bus choice; expected "auto", "none" or a list/);
     await settle();
     expect(resources.some((r) => r.name === name)).toBe(false);

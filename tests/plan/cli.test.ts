@@ -26,6 +26,7 @@ describe("virtkit plan's arguments", () => {
   it("print usage for anything else", () => {
     expect(parseArgs(["apply"])).toMatch(/^usage: virtkit plan/);
     expect(parseArgs(["plan", "--frobnicate"])).toMatch(/unknown option --frobnicate/);
+    expect(parseArgs(["plan", "--uri"])).toMatch(/^Option '--uri <value>' argument missing\n\nusage: virtkit plan/);
   });
 });
 

@@ -1,9 +1,9 @@
 import { buildDomainModel, renderDomainArgs, renderDomainXml, layoutFromPlacement, layoutFromSpec, providerGaps, parseXml, type DomainModel } from "../../sdk/src/render";
 import { HostLedger } from "../../sdk/src/host";
 import { RESERVED, twoSocketHost } from "../host/fixtures";
-import { renderNetworkArgs, renderPoolArgs, renderVolumeArgs } from "../../sdk/src/render";
+import { renderNetworkArgs, renderVolumeArgs } from "../../sdk/src/render";
 import { parseOrThrow } from "../../sdk/src/spec/validate";
-import { NetworkSpec, PoolSpec, VolumeSpec } from "../../sdk/src/spec";
+import { NetworkSpec, VolumeSpec } from "../../sdk/src/spec";
 import { flattenPaths, schemaProblems } from "../support/providerSchema";
 import { legacyInput, nfvInput, vmSpec } from "../support/vms";
 
@@ -21,10 +21,9 @@ describe("every property path the renderer passes to the provider", () => {
     expect(schemaProblems("libvirt_domain", args)).toEqual([]);
   });
 
-  it("exists in the volume, pool and network schemas", () => {
-    const vol = parseOrThrow(VolumeSpec, { name: "v.qcow2", pool: "default", capacity: "1GiB", backingStore: { path: "/b.qcow2" }, encryption: { secretUuid: "6dd3e4a5-1d76-44ce-961f-f119f5aad935" } }, "v");
+  it("exists in the volume and network schemas", () => {
+    const vol = parseOrThrow(VolumeSpec, { name: "v.qcow2", pool: "default", capacity: "1GiB", backingStore: { path: "/b.qcow2" } }, "v");
     expect(schemaProblems("libvirt_volume", renderVolumeArgs(vol))).toEqual([]);
-    expect(schemaProblems("libvirt_pool", renderPoolArgs(parseOrThrow(PoolSpec, { name: "p", path: "/srv/p" }, "p")))).toEqual([]);
     for (const net of [
       { forward: "nat", name: "n", bridge: "virbr7", ipv4: { address: "10.7.0.1", prefix: 24 } },
       { forward: "bridge", name: "b", bridge: "br0" },

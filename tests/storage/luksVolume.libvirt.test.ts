@@ -1,11 +1,11 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { renderPoolXml, renderVm, renderVolumeXml } from "../../sdk/src/render";
-import { PoolSpec, VolumeSpec } from "../../sdk/src/spec";
+import { renderVm, renderVolumeXml } from "../../sdk/src/render";
+import { VolumeSpec } from "../../sdk/src/spec";
 import { parseOrThrow } from "../../sdk/src/spec/validate";
 import { luksVolumeProvider, type LuksVolumeInputs, type LuksVolumeOutputs } from "../../sdk/src/storage/luksVolumeProvider";
 import { stableUuid } from "../../sdk/src/storage/Qcow2Volume";
-import { describeWith, jsonArgs, qemuArgv, scratchDir, tempXml, virsh } from "../support/libvirt";
+import { describeWith, jsonArgs, qemuArgv, scratchDir, virsh } from "../support/libvirt";
 import { vmSpec } from "../support/vms";
 
 const uri = "qemu:///system";
@@ -13,7 +13,7 @@ const uri = "qemu:///system";
 describeWith("qemuDaemon", "LUKS volumes made by virtkit's provider on a real libvirtd", () => {
   const dir = scratchDir();
   const pool = `vk-luks-${process.pid}`;
-  beforeAll(() => virsh(uri, [`pool-create ${tempXml(renderPoolXml(parseOrThrow(PoolSpec, { name: pool, path: dir }, "p")))}`]));
+  beforeAll(() => virsh(uri, [`pool-create-as ${pool} dir --target ${dir}`]));
   afterAll(() => virsh(uri, [`pool-destroy ${pool}`]));
 
   const inputs = (name: string, uuid = stableUuid(`test|${pool}|${name}`)): LuksVolumeInputs => ({

@@ -1,3 +1,4 @@
+import { table } from "../table";
 import { formatPciAddress, type PciAddress } from "../spec/pci";
 import { formatSize } from "../spec/units";
 import type { HostLedger } from "./ledger";
@@ -98,10 +99,4 @@ export function formatCapacityTable(reports: readonly HostCapacity[]): string {
   );
   if (pfRows.length > 0) out.push(table(["HOST", "PF", "ADDRESS", "NODE", "VFS USED/TOTAL", "FREE"], pfRows));
   return out.join("\n\n") + "\n";
-}
-
-/** Left-aligned columns separated by two spaces, no trailing blanks. */
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
 }

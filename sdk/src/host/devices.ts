@@ -1,21 +1,19 @@
 import { formatPciAddress, parsePciAddress, type PciAddress } from "../spec/pci";
 import type { HostModel, HostPciDevice } from "./model";
 
-const key = (a: PciAddress) => formatPciAddress(a);
-
 /** Look-ups over a host's PCI devices: by address, a VF's PF, a PF by any of its names. */
 export class HostDevices {
   private readonly byAddress: ReadonlyMap<string, HostPciDevice>;
   private readonly pfByVf: ReadonlyMap<string, HostPciDevice>;
 
   constructor(private readonly host: HostModel) {
-    this.byAddress = new Map(host.pciDevices.map((d) => [key(d.address), d]));
+    this.byAddress = new Map(host.pciDevices.map((d) => [formatPciAddress(d.address), d]));
     const pfByVf = new Map<string, HostPciDevice>();
-    for (const d of host.pciDevices) for (const v of d.sriov?.virtualFunctions ?? []) pfByVf.set(key(v), d);
+    for (const d of host.pciDevices) for (const v of d.sriov?.virtualFunctions ?? []) pfByVf.set(formatPciAddress(v), d);
     // A VF document may name a PF whose own document lists no VFs (or was not given).
     for (const d of host.pciDevices) {
-      const pf = d.physicalFunction && this.byAddress.get(key(d.physicalFunction));
-      if (pf && !pfByVf.has(key(d.address))) pfByVf.set(key(d.address), pf);
+      const pf = d.physicalFunction && this.byAddress.get(formatPciAddress(d.physicalFunction));
+      if (pf && !pfByVf.has(formatPciAddress(d.address))) pfByVf.set(formatPciAddress(d.address), pf);
     }
     this.pfByVf = pfByVf;
   }
@@ -31,12 +29,12 @@ export class HostDevices {
   }
 
   device(address: PciAddress): HostPciDevice | undefined {
-    return this.byAddress.get(key(address));
+    return this.byAddress.get(formatPciAddress(address));
   }
 
   /** The PF a VF belongs to, from the PF's VF list or the VF's own phys_function. */
   pfOfVf(address: PciAddress): HostPciDevice | undefined {
-    return this.pfByVf.get(key(address));
+    return this.pfByVf.get(formatPciAddress(address));
   }
 
   /** A PF by netdev name, nodedev name or PCI address. */

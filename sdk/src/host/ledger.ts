@@ -60,8 +60,6 @@ interface DeviceChoice {
   readonly iommuGroup?: number;
 }
 
-const key = (a: PciAddress) => formatPciAddress(a);
-
 /**
  * The book of what VMs hold on one host: CPUs, hugepages per node and page size, VFs and
  * PCI devices. `place` checks a VM against everything placed before and appends its
@@ -111,7 +109,7 @@ export class HostLedger implements LedgerView {
 
   /** Who holds a PCI device or VF, if anyone. */
   deviceHolder(address: PciAddress): DeviceHold | undefined {
-    return this.deviceHolders.get(key(address));
+    return this.deviceHolders.get(formatPciAddress(address));
   }
 
   /** Everything placed so far, in placement order. */
@@ -139,7 +137,7 @@ export class HostLedger implements LedgerView {
       this.pools.get(pool)!.push({ owner: demand.owner, pages });
     }
     for (const d of devices) {
-      this.deviceHolders.set(key(d.address), d);
+      this.deviceHolders.set(formatPciAddress(d.address), d);
       this.deviceOwners.set(d.owner, d);
       if (d.iommuGroup !== undefined) this.groupHolders.set(d.iommuGroup, [...(this.groupHolders.get(d.iommuGroup) ?? []), d]);
     }
@@ -173,7 +171,7 @@ export class HostLedger implements LedgerView {
       if (d.kind === "vf" && d.pf === undefined && d.address === undefined) return;
       const choice = this.resolveDevice(demand, d, taken, [], errors);
       if (choice) {
-        taken.set(key(choice.address), choice);
+        taken.set(formatPciAddress(choice.address), choice);
         chosen.set(d, choice);
       }
     });
@@ -191,13 +189,13 @@ export class HostLedger implements LedgerView {
       if (chosen.has(d) || errors.some((e) => e.owner === d.owner && e.path === d.path)) return;
       const choice = this.resolveDevice(demand, d, taken, vmOrder, errors);
       if (choice) {
-        taken.set(key(choice.address), choice);
+        taken.set(formatPciAddress(choice.address), choice);
         chosen.set(d, choice);
       }
     });
     for (const c of chosen.values()) {
       if (c.node === undefined || nodes.includes(c.node)) continue;
-      const what = c.demand.kind === "vf" ? `VF ${key(c.address)}${c.pf ? ` of ${c.pf}` : ""}` : `PCI device ${key(c.address)}`;
+      const what = c.demand.kind === "vf" ? `VF ${formatPciAddress(c.address)}${c.pf ? ` of ${c.pf}` : ""}` : `PCI device ${formatPciAddress(c.address)}`;
       const issue = {
         owner: c.demand.owner,
         path: c.demand.path,
@@ -321,7 +319,7 @@ export class HostLedger implements LedgerView {
   private freeVfsOn(node: number): number {
     return this.host.pciDevices
       .filter((d) => d.node === node && d.sriov)
-      .reduce((s, d) => s + d.sriov!.virtualFunctions.filter((v) => !this.deviceHolders.has(key(v))).length, 0);
+      .reduce((s, d) => s + d.sriov!.virtualFunctions.filter((v) => !this.deviceHolders.has(formatPciAddress(v))).length, 0);
   }
 
   /**
@@ -336,11 +334,11 @@ export class HostLedger implements LedgerView {
       const address = d.address!;
       const dev = this.pci.device(address);
       const pf = d.kind === "vf" ? this.pci.pfOfVf(address) : undefined;
-      if (d.kind === "vf" && known && !pf) return issue(`no SR-IOV VF at ${key(address)} on host ${this.hostName}`);
-      if (d.kind === "pci" && known && !dev) return issue(`no PCI device at ${key(address)} on host ${this.hostName}`);
+      if (d.kind === "vf" && known && !pf) return issue(`no SR-IOV VF at ${formatPciAddress(address)} on host ${this.hostName}`);
+      if (d.kind === "pci" && known && !dev) return issue(`no PCI device at ${formatPciAddress(address)} on host ${this.hostName}`);
       if (d.kind === "vf" && d.pf !== undefined && pf) {
         const wanted = this.pci.findPf(d.pf);
-        if (wanted && !samePciAddress(wanted.address, pf.address)) return issue(`VF ${key(address)} belongs to ${pfLabel(pf)}, not to ${d.pf}`);
+        if (wanted && !samePciAddress(wanted.address, pf.address)) return issue(`VF ${formatPciAddress(address)} belongs to ${pfLabel(pf)}, not to ${d.pf}`);
       }
       const conflict = this.conflict(address, dev?.iommuGroup ?? undefined, demand.owner, taken, d.kind === "vf" ? "VF" : "PCI device");
       if (conflict) return issue(conflict.reason, conflict.other);
@@ -349,9 +347,9 @@ export class HostLedger implements LedgerView {
     let pfs: HostPciDevice[];
     if (d.pf !== undefined) {
       const pf = this.pci.findPf(d.pf);
-      const list = this.pci.pfs.map((x) => `${pfLabel(x)} at ${key(x.address)}`);
+      const list = this.pci.pfs.map((x) => `${pfLabel(x)} at ${formatPciAddress(x.address)}`);
       if (!pf) return issue(`no SR-IOV PF "${d.pf}" on host ${this.hostName} (${list.length ? `its PFs: ${list.join(", ")}` : "no PF known; pass the nodedev documents"})`);
-      if (!pf.sriov) return issue(`${d.pf} (${key(pf.address)}) is not an SR-IOV physical function`);
+      if (!pf.sriov) return issue(`${d.pf} (${formatPciAddress(pf.address)}) is not an SR-IOV physical function`);
       pfs = [pf];
     } else {
       const rankNode = (n: number | undefined) => { const i = preferNodes.indexOf(n ?? -1); return i < 0 ? preferNodes.length : i; };
@@ -371,25 +369,25 @@ export class HostLedger implements LedgerView {
     const counts = new Map<string, number>();
     for (const h of holders) counts.set(`${h.owner} (${h.vm})`, (counts.get(`${h.owner} (${h.vm})`) ?? 0) + 1);
     const total = pf.sriov!.virtualFunctions.length;
-    if (total === 0) return issue(`PF ${pfLabel(pf)} (${key(pf.address)}) has no VFs enabled (up to ${pf.sriov!.maxCount}); set sriov_numvfs on the host`);
+    if (total === 0) return issue(`PF ${pfLabel(pf)} (${formatPciAddress(pf.address)}) has no VFs enabled (up to ${pf.sriov!.maxCount}); set sriov_numvfs on the host`);
     const list = [...counts].map(([who, n]) => `${who} ×${n}`).join(", ");
-    return issue(`PF ${pfLabel(pf)} (${key(pf.address)}) has no free VF: all ${total} are taken${list ? ` by ${list}` : ""}${taken.size ? " or by this VM" : ""}`, holders[0]?.owner);
+    return issue(`PF ${pfLabel(pf)} (${formatPciAddress(pf.address)}) has no free VF: all ${total} are taken${list ? ` by ${list}` : ""}${taken.size ? " or by this VM" : ""}`, holders[0]?.owner);
   }
 
   /** Why an address cannot be handed out, if it cannot: held, held within this demand, its PF/VFs held, or its IOMMU group. */
   private conflict(address: PciAddress, group: number | undefined, vm: string, taken: ReadonlyMap<string, DeviceChoice>, what: string): { reason: string; other?: string } | undefined {
     const held = this.deviceHolder(address);
-    if (held) return { reason: `${what} ${key(address)} is already assigned to ${held.vm} by ${held.owner} (${held.path})`, other: held.owner };
-    const mine = taken.get(key(address));
-    if (mine) return { reason: `${what} ${key(address)} is requested twice for ${vm}: also by ${mine.demand.owner} (${mine.demand.path})`, other: mine.demand.owner };
+    if (held) return { reason: `${what} ${formatPciAddress(address)} is already assigned to ${held.vm} by ${held.owner} (${held.path})`, other: held.owner };
+    const mine = taken.get(formatPciAddress(address));
+    if (mine) return { reason: `${what} ${formatPciAddress(address)} is requested twice for ${vm}: also by ${mine.demand.owner} (${mine.demand.path})`, other: mine.demand.owner };
     const pf = this.pci.pfOfVf(address);
     const pfHeld = pf && this.deviceHolder(pf.address);
-    if (pfHeld) return { reason: `${what} ${key(address)} belongs to PF ${key(pf.address)}, which ${pfHeld.owner} passes through whole to ${pfHeld.vm}`, other: pfHeld.owner };
+    if (pfHeld) return { reason: `${what} ${formatPciAddress(address)} belongs to PF ${formatPciAddress(pf.address)}, which ${pfHeld.owner} passes through whole to ${pfHeld.vm}`, other: pfHeld.owner };
     const vfHeld = this.pci.device(address)?.sriov?.virtualFunctions.map((v) => this.deviceHolder(v)).find((h) => h);
-    if (vfHeld) return { reason: `${what} ${key(address)} is an SR-IOV PF whose VF ${key(vfHeld.address)} is assigned to ${vfHeld.vm} by ${vfHeld.owner}`, other: vfHeld.owner };
+    if (vfHeld) return { reason: `${what} ${formatPciAddress(address)} is an SR-IOV PF whose VF ${formatPciAddress(vfHeld.address)} is assigned to ${vfHeld.vm} by ${vfHeld.owner}`, other: vfHeld.owner };
     if (group !== undefined) {
       const same = this.groupHolders.get(group)?.find((h) => h.vm !== vm);
-      if (same) return { reason: `${what} ${key(address)} shares IOMMU group ${group} with ${key(same.address)}, assigned to ${same.vm} by ${same.owner}; VFIO gives a whole group to one VM`, other: same.owner };
+      if (same) return { reason: `${what} ${formatPciAddress(address)} shares IOMMU group ${group} with ${formatPciAddress(same.address)}, assigned to ${same.vm} by ${same.owner}; VFIO gives a whole group to one VM`, other: same.owner };
     }
     return undefined;
   }

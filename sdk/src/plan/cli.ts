@@ -1,3 +1,4 @@
+import { parseArgs as parseCommandLine } from "node:util";
 import { VirtkitValidationError } from "../errors";
 import { checkWithLibvirt } from "./libvirtCheck";
 import { formatCapacity, formatPlacement, formatResources, table } from "./report";
@@ -26,17 +27,27 @@ export interface PlanOptions {
 export function parseArgs(argv: string[]): PlanOptions | string {
   const [command, ...rest] = argv;
   if (command !== "plan") return USAGE;
-  const options: PlanOptions = { program: "examples/nfv-host", uri: "test:///default", libvirt: true, xml: true };
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i];
-    if (a === "--uri" && rest[i + 1]) options.uri = rest[++i];
-    else if (a === "--no-libvirt") options.libvirt = false;
-    else if (a === "--no-xml") options.xml = false;
-    else if (a === "-h" || a === "--help") return USAGE;
-    else if (!a.startsWith("-")) options.program = a;
-    else return `unknown option ${a}\n\n${USAGE}`;
+  let parsed;
+  try {
+    parsed = parseCommandLine({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: { uri: { type: "string" }, "no-libvirt": { type: "boolean" }, "no-xml": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    });
+  } catch (e) {
+    const { code, message } = e as { code?: string; message: string };
+    const unknown = code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? /'([^']+)'/.exec(message)?.[1] : undefined;
+    return `${unknown ? `unknown option ${unknown}` : message}\n\n${USAGE}`;
   }
-  return options;
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length > 1) return USAGE;
+  return {
+    program: positionals[0] ?? "examples/nfv-host",
+    uri: values.uri ?? "test:///default",
+    libvirt: !values["no-libvirt"],
+    xml: !values["no-xml"],
+  };
 }
 
 /** Runs `virtkit plan`; returns the exit code. */

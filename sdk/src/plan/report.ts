@@ -1,12 +1,8 @@
 import { capacityReport, formatCapacityTable } from "../host/capacity";
+import { ruledTable as table } from "../table";
 import type { ProgramPlan } from "./runProgram";
 
-/** Plain-text table: columns padded to their widest cell. */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
-}
+export { table };
 
 /** Components and the provider resources under them, in registration order. */
 export function formatResources(plan: ProgramPlan): string {

@@ -1,10 +1,5 @@
-import type { PoolSpec, VolumeSpec } from "../spec/storage";
+import type { VolumeSpec } from "../spec/storage";
 import { el, textEl, toXml } from "./xml";
-
-/** `virsh pool-define` XML of a directory pool. */
-export function renderPoolXml(pool: PoolSpec): string {
-  return toXml(el("pool", { type: "dir" }, textEl("name", pool.name), el("target", {}, textEl("path", pool.path))));
-}
 
 /** `virsh vol-create` XML: a qcow2/raw volume, optionally a copy-on-write overlay and LUKS-encrypted. */
 export function renderVolumeXml(vol: VolumeSpec): string {

@@ -3,12 +3,6 @@ import { int, LibvirtName, Size } from "./common";
 
 /** Storage: pools, qcow2 volumes with backing stores, and the disks a guest sees. */
 
-export const PoolSpec = z.object({
-  name: LibvirtName,
-  /** Directory of a `dir` pool. */
-  path: z.string().regex(/^\/[^\0]*$/, { message: "expected an absolute directory path" }),
-});
-
 export const VolumeFormat = z.enum(["qcow2", "raw"]);
 
 export const VolumeSpec = z.object({
@@ -45,6 +39,5 @@ export const DiskSpec = z.object({
   iothread: int(1, 64, "iothread id").optional(),
 });
 
-export type PoolSpec = z.infer<typeof PoolSpec>;
 export type VolumeSpec = z.infer<typeof VolumeSpec>;
 export type DiskSpec = z.infer<typeof DiskSpec>;
