@@ -45,7 +45,8 @@ export async function runProgram(programPath: string): Promise<ProgramPlan> {
   const exports = require(entry) as Record<string, unknown>;
   const outputs: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(exports)) outputs[key] = await resolved(value);
-  await settle(resources);
+  // the engine's own completion: every registration the program started has been answered
+  await pulumi.runtime.disconnect();
   return { resources, vms: [...plannedVms()], hosts: [...plannedHosts()], outputs };
 }
 
@@ -91,13 +92,4 @@ function registerTypeScript(): void {
 async function resolved(value: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) return new Promise((r) => (value as pulumi.Output<unknown>).apply((v) => r(v)));
   return value;
-}
-
-/** Waits until registrations stop arriving (resources whose inputs hold outputs register late). */
-async function settle(resources: PlannedResource[]): Promise<void> {
-  let seen = -1;
-  while (seen !== resources.length) {
-    seen = resources.length;
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
