@@ -68,10 +68,15 @@ describe("explicit pinning conflicts", () => {
     expect(ledger.place(vm("db")).errors[0]).toMatchObject({ path: "", reason: "is already placed on host hv1; names must be unique per host" });
   });
 
-  test("reserving a CPU the host does not have throws", () => {
-    expect(() => new HostLedger("hv1", twoSocketHost(), { reservedCpus: [0, 70, 71] })).toThrow(
-      new HostModelError(`reservedCpus: host hv1 has no CPU ${formatCpuset([70, 71])} (its CPUs are 0-63)`),
-    );
+  test("reserving a CPU the host does not have throws, as a problem of the reserved CPUs", () => {
+    let error: unknown;
+    try {
+      new HostLedger("hv1", twoSocketHost(), { reservedCpus: [0, 70, 71] });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toEqual(new HostModelError(`host hv1 has no CPU ${formatCpuset([70, 71])} (its CPUs are 0-63)`));
+    expect((error as HostModelError).source).toBe("reservedCpus");
   });
 });
 

@@ -8,9 +8,22 @@ import type { HostCpu, HostModel, HostNumaNode } from "./model";
  * one whose content contradicts itself. The message names the document and the element.
  */
 export class HostModelError extends Error {
-  constructor(message: string) {
+  /**
+   * @param source which input the problem is in: the capabilities document, one of the
+   *   nodedev documents (`index`), or the reserved CPUs
+   */
+  constructor(
+    message: string,
+    readonly source: "capabilities" | "devices" | "reservedCpus" = "capabilities",
+    readonly index?: number,
+  ) {
     super(message);
     this.name = "HostModelError";
+  }
+
+  /** The problem said again as being in `source` (document `index`). */
+  in(source: HostModelError["source"], index?: number): HostModelError {
+    return new HostModelError(this.message, source, index);
   }
 }
 

@@ -86,7 +86,8 @@ export class HostLedger implements LedgerView {
     const unknown = (options.reservedCpus ?? []).filter((c) => !ids.has(c));
     if (unknown.length > 0) {
       throw new HostModelError(
-        `reservedCpus: host ${hostName} has no CPU ${formatCpuset(unknown)} (its CPUs are ${formatCpuset(ids) || "none"})`,
+        `host ${hostName} has no CPU ${formatCpuset(unknown)} (its CPUs are ${formatCpuset(ids) || "none"})`,
+        "reservedCpus",
       );
     }
     this.reserved = new Set(options.reservedCpus ?? []);

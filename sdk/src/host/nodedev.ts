@@ -51,22 +51,10 @@ export function parseNodedevs(xmls: readonly string[]): HostPciDevice[] {
   const pci = new Map<string, Omit<HostPciDevice, "netdevs">>();
   const nets: NetChild[] = [];
   xmls.forEach((xml, i) => {
-    const root = parseXmlRoot(xml, "device", `nodedev document ${i}`);
-    const name = text(child(root, "name"));
-    if (!name) throw new HostModelError(`nodedev document ${i} has no <name>`);
-    const where = `nodedev ${name}`;
-    for (const cap of children(root, "capability")) {
-      const type = attr(cap, "type");
-      if (type === "pci") {
-        const device = pciCapability(name, cap, where);
-        const key = formatPciAddress(device.address);
-        if (pci.has(key)) throw new HostModelError(`PCI device ${key} is described by two nodedev documents`);
-        pci.set(key, device);
-      } else if (type === "net") {
-        const parent = text(child(root, "parent"));
-        const netdev = text(child(cap, "interface"));
-        if (parent && netdev) nets.push({ parent, netdev });
-      }
+    try {
+      readNodedev(xml, i, pci, nets);
+    } catch (e) {
+      throw e instanceof HostModelError ? e.in("devices", i) : e;
     }
   });
   const devices = [...pci.values()].map((d): HostPciDevice => ({
@@ -124,6 +112,27 @@ function optional<K extends string>(key: K, value: string | undefined): { [P in 
   return (value ? { [key]: value } : {}) as { [P in K]?: string };
 }
 
+/** Reads nodedev document `i` into the PCI devices and net children found so far. */
+function readNodedev(xml: string, i: number, pci: Map<string, Omit<HostPciDevice, "netdevs">>, nets: NetChild[]): void {
+  const root = parseXmlRoot(xml, "device", `nodedev document ${i}`);
+  const name = text(child(root, "name"));
+  if (!name) throw new HostModelError(`nodedev document ${i} has no <name>`);
+  const where = `nodedev ${name}`;
+  for (const cap of children(root, "capability")) {
+    const type = attr(cap, "type");
+    if (type === "pci") {
+      const device = pciCapability(name, cap, where);
+      const key = formatPciAddress(device.address);
+      if (pci.has(key)) throw new HostModelError(`PCI device ${key} is described by two nodedev documents`);
+      pci.set(key, device);
+    } else if (type === "net") {
+      const parent = text(child(root, "parent"));
+      const netdev = text(child(cap, "interface"));
+      if (parent && netdev) nets.push({ parent, netdev });
+    }
+  }
+}
+
 /**
  * The full host model: CPUs and NUMA nodes from `virsh capabilities`, PCI devices (SR-IOV
  * PFs and VFs with their netdev names, GPUs, ...) from `virsh nodedev-dumpxml` documents.
@@ -142,6 +151,7 @@ export function buildHostModel(capabilitiesXml: string, nodedevXmls: readonly st
       throw new HostModelError(
         `nodedev ${d.name} is on NUMA node ${d.node}, but the capabilities list nodes ` +
           `${[...nodeIds].join(",")}; are the documents from the same host?`,
+        "devices",
       );
     }
   }

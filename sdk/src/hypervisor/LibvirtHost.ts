@@ -136,7 +136,7 @@ function hostOf(name: string, args: LibvirtHostArgs): { spec: z.infer<typeof Lib
     return { spec, model, ledger: new HostLedger(name, model, { reservedCpus: spec.reservedCpus }) };
   } catch (e) {
     if (!(e instanceof HostModelError)) throw e;
-    const path = /^reservedCpus/.test(e.message) ? "reservedCpus" : spec.devices.length ? "devices" : "capabilities";
-    throw new VirtkitValidationError(component, [{ path, reason: e.message.replace(/^reservedCpus: /, "") }]);
+    const path = e.source === "devices" && e.index !== undefined ? `devices[${e.index}]` : e.source;
+    throw new VirtkitValidationError(component, [{ path, reason: e.message }]);
   }
 }
