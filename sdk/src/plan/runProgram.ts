@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { plannedHosts, plannedVms, resetPlan, type PlannedHost, type PlannedVm } from "../program/registry";
+import { currentProgram, type PlannedHost, type PlannedVm } from "../program/registry";
 
 /** A provider or component resource the program registered. */
 export interface PlannedResource {
@@ -27,7 +27,6 @@ export interface ProgramPlan {
 export async function runProgram(programPath: string): Promise<ProgramPlan> {
   const entry = programEntry(programPath);
   const resources: PlannedResource[] = [];
-  resetPlan();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
@@ -40,6 +39,8 @@ export async function runProgram(programPath: string): Promise<ProgramPlan> {
     "plan",
     false,
   );
+  // this run's record (a new mock monitor is a new run)
+  const program = currentProgram();
   registerTypeScript();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const exports = require(entry) as Record<string, unknown>;
@@ -47,7 +48,7 @@ export async function runProgram(programPath: string): Promise<ProgramPlan> {
   for (const [key, value] of Object.entries(exports)) outputs[key] = await resolved(value);
   // the engine's own completion: every registration the program started has been answered
   await pulumi.runtime.disconnect();
-  return { resources, vms: [...plannedVms()], hosts: [...plannedHosts()], outputs };
+  return { resources, vms: [...program.vms], hosts: [...program.hosts], outputs };
 }
 
 /** A program is a directory with index.ts (a Pulumi project) or a .ts/.js file. */
@@ -84,8 +85,14 @@ let tsRegistered = false;
 /** Lets `require` load the user's TypeScript program, the way Pulumi's Node.js runtime does (ts-node). */
 function registerTypeScript(): void {
   if (tsRegistered || process.env.VIRTKIT_NO_TS_NODE) return;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require("ts-node").register({ transpileOnly: true, compilerOptions: { module: "commonjs", target: "ES2022", esModuleInterop: true, useDefineForClassFields: false } });
+  let tsNode: typeof import("ts-node");
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    tsNode = require("ts-node");
+  } catch {
+    throw new Error("virtkit plan runs TypeScript programs with ts-node, which is not installed: npm install --save-dev ts-node typescript");
+  }
+  tsNode.register({ transpileOnly: true, compilerOptions: { module: "commonjs", target: "ES2022", esModuleInterop: true, useDefineForClassFields: false } });
   tsRegistered = true;
 }
 

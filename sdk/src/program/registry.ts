@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import type { Placement } from "../host/allocator";
 import type { HostLedger } from "../host/ledger";
 import type { PlacementReport } from "../host/placementReport";
@@ -5,8 +6,10 @@ import { VirtkitValidationError } from "../errors";
 
 /**
  * What a program declared, for `virtkit plan`: filled by the components as they are
- * constructed. Plain module state, so the CLI and the program must share one copy of
- * virtkit (they do: the program's `import "virtkit"` resolves to the CLI's package).
+ * constructed. Kept per program run (Automation API inline programs run preview, then up,
+ * in one process), keyed by the run's stack resource or, under the mock engine, its monitor.
+ * The CLI and the program share one copy of virtkit (the program's `import "virtkit"`
+ * resolves to the CLI's package).
  */
 
 /** Filled by PinnedVm. */
@@ -21,15 +24,31 @@ export interface PlannedVm {
   readonly warnings: readonly string[];
 }
 
-const planned: PlannedVm[] = [];
-
-export function recordPlannedVm(vm: PlannedVm): void {
-  planned.push(vm);
+/** Everything one program run declared. */
+export interface ProgramRecord {
+  readonly vms: PlannedVm[];
+  readonly hosts: PlannedHost[];
+  readonly componentNames: Set<string>;
 }
 
-/** VMs declared so far in this process, in declaration order. */
+const records = new WeakMap<object, ProgramRecord>();
+const outsideAnyRun = {};
+
+/** The record of the program run in progress. */
+export function currentProgram(): ProgramRecord {
+  const key: object = pulumi.runtime.getStackResource() ?? pulumi.runtime.getMonitor() ?? outsideAnyRun;
+  let record = records.get(key);
+  if (!record) records.set(key, (record = { vms: [], hosts: [], componentNames: new Set() }));
+  return record;
+}
+
+export function recordPlannedVm(vm: PlannedVm): void {
+  currentProgram().vms.push(vm);
+}
+
+/** VMs this program run declared so far, in declaration order. */
 export function plannedVms(): readonly PlannedVm[] {
-  return planned;
+  return currentProgram().vms;
 }
 
 /** A LibvirtHost as the plan reports it. */
@@ -39,17 +58,13 @@ export interface PlannedHost {
   readonly ledger: HostLedger | undefined;
 }
 
-const hosts: PlannedHost[] = [];
-
 export function recordPlannedHost(host: PlannedHost): void {
-  hosts.push(host);
+  currentProgram().hosts.push(host);
 }
 
 export function plannedHosts(): readonly PlannedHost[] {
-  return hosts;
+  return currentProgram().hosts;
 }
-
-const componentNames = new Set<string>();
 
 /**
  * The engine refuses two resources with one URN; mocks do not, and the failure would
@@ -60,6 +75,7 @@ const componentNames = new Set<string>();
 export function claimComponentName(type: string, name: string, hasParent: boolean): string | undefined {
   if (hasParent) return undefined; // the parent's type is part of the URN; leave those to the engine
   const key = `${type}::${name}`;
+  const { componentNames } = currentProgram();
   if (componentNames.has(key)) {
     return `another ${type.split(":").pop()} is already named "${name}" in this program; resource names must be unique (domainName and name set the libvirt names)`;
   }
@@ -69,7 +85,7 @@ export function claimComponentName(type: string, name: string, hasParent: boolea
 
 /** Throws VirtkitValidationError when a top-level component of this type already has `name`, without claiming it. */
 export function checkUniqueName(type: string, name: string, opts: { parent?: unknown }): void {
-  if (opts.parent !== undefined || !componentNames.has(`${type}::${name}`)) return;
+  if (opts.parent !== undefined || !currentProgram().componentNames.has(`${type}::${name}`)) return;
   requireUniqueName(type, name, opts);
 }
 
@@ -79,9 +95,3 @@ export function requireUniqueName(type: string, name: string, opts: { parent?: u
   if (reason) throw new VirtkitValidationError(`${type.split(":").pop()} "${name}"`, [{ path: "", reason }]);
 }
 
-/** Forgets everything recorded (between programs run in one process). */
-export function resetPlan(): void {
-  planned.splice(0);
-  hosts.splice(0);
-  componentNames.clear();
-}

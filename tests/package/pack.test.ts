@@ -1,0 +1,72 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/**
+ * virtkit as a user gets it: `npm pack`, then `npm install` of the tarball into a new Pulumi
+ * project outside the repository, whose program is planned by the installed `virtkit` command.
+ */
+const repo = join(__dirname, "..", "..");
+const npm = (args: string[], cwd: string) => execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 10 * 60 * 1000 });
+
+const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
+import * as virtkit from "virtkit";
+
+const host = new virtkit.LibvirtHost("local", { uri: "test:///default" });
+const vm = new virtkit.PinnedVm("web", {
+  host,
+  vcpus: 2,
+  domainType: "qemu",
+  pinning: { vcpus: ["2", "3"], emulator: "0-1" },
+  memory: { size: "256MiB" },
+});
+export const domainXml = vm.domainXml;
+export const name = pulumi.getProject();
+`;
+
+describe("the packed package, installed into a project outside the repository", () => {
+  let project: string;
+  let tarball: string;
+
+  beforeAll(() => {
+    const out = mkdtempSync(join(tmpdir(), "virtkit-pack-"));
+    // prepack builds dist/ first
+    const packed = JSON.parse(npm(["pack", "--json", "--pack-destination", out], repo)) as { filename: string; files: { path: string }[] }[];
+    tarball = join(out, packed[0].filename);
+    project = join(out, "user-project");
+    mkdirSync(project);
+    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "user-project", private: true }));
+    writeFileSync(join(project, "Pulumi.yaml"), "name: user-project\nruntime: nodejs\n");
+    writeFileSync(join(project, "index.ts"), PROGRAM);
+    npm(["install", "--no-audit", "--no-fund", "--prefer-offline", tarball, "ts-node@10", "typescript@5"], project);
+  }, 10 * 60 * 1000);
+
+  afterAll(() => {
+    if (tarball) rmSync(join(tarball, ".."), { recursive: true, force: true });
+  });
+
+  it("ships the SDK and the libvirt binding, not the tests or examples", () => {
+    const listing = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).split("\n");
+    expect(listing).toContain("package/dist/sdk/src/index.js");
+    expect(listing).toContain("package/sdks/libvirt/bin/index.js");
+    expect(listing).toContain("package/sdks/libvirt/package.json");
+    expect(listing.filter((f) => /^package\/(dist\/)?(tests|examples|bench)\//.test(f))).toEqual([]);
+  });
+
+  it("installs with one @pulumi/pulumi, the project's, shared by virtkit and the binding", () => {
+    const installed = join(project, "node_modules");
+    expect(existsSync(join(installed, "virtkit", "node_modules", "@pulumi", "pulumi"))).toBe(false);
+    expect(realpathSync(join(installed, "@pulumi", "libvirt"))).toBe(realpathSync(join(installed, "virtkit", "sdks", "libvirt")));
+    expect(JSON.parse(readFileSync(join(installed, "virtkit", "package.json"), "utf8")).peerDependencies["@pulumi/pulumi"]).toBeDefined();
+  });
+
+  it("plans the project's program with the installed virtkit command", () => {
+    const r = spawnSync(join(project, "node_modules", ".bin", "virtkit"), ["plan", "."], { cwd: project, encoding: "utf8", timeout: 5 * 60 * 1000 });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("libvirt:index/domain:Domain");
+    expect(r.stdout).toMatch(/<vcpupin vcpu="1" cpuset="3"\/>/);
+    expect(r.stdout).toMatch(/PinnedVm "web"\s+schema, define\+start on test:\/\/\/default\s+accepted/);
+    expect(r.status).toBe(0);
+  });
+});
