@@ -1,4 +1,4 @@
-import { registration, settle, valueOf } from "../support/mocks";
+import { captureChildren, registration, settle, valueOf } from "../support/mocks";
 import { capabilities, resources, uniq, useMockedVirtkit, virtkit } from "./harness";
 
 useMockedVirtkit();
@@ -35,5 +35,36 @@ describe("LibvirtHost", () => {
     const plain = new virtkit.Qcow2Volume(uniq("plain"), { host, pool: "default", size: "1GiB" });
     await valueOf(plain.path);
     expect((await registration(resources, "pulumi:providers:libvirt", `${host.hostName}-provider`)).inputs.uri).toBe("qemu:///system");
+  });
+});
+
+describe("LibvirtHost and Qcow2Volume honour the program's resource options", () => {
+  it("use the libvirt provider the program gives in providers, and register none of their own", async () => {
+    const mine = new (await import("@pulumi/libvirt")).Provider(uniq("mine"), { uri: "qemu+ssh://root@hv9/system" });
+    const host = new virtkit.LibvirtHost(uniq("given"), { uri: "qemu+ssh://root@hv9/system" }, { providers: { libvirt: mine } });
+    const volume = captureChildren("libvirt:index/volume:Volume");
+    new virtkit.Qcow2Volume(uniq("v"), { host, pool: "default", size: "1GiB" }, { transformations: [volume.transformation] });
+    await settle();
+    expect(host.provider).toBe(mine);
+    expect(volume.captured[0].opts.provider).toBe(mine);
+    expect(resources.some((r) => r.name === `${host.hostName}-provider`)).toBe(false);
+  });
+
+  it("take the program's protect as given, and protect data volumes by default", async () => {
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const volume = captureChildren("libvirt:index/volume:Volume");
+    new virtkit.Qcow2Volume(uniq("default"), { host, pool: "default", size: "1GiB" }, { transformations: [volume.transformation] });
+    new virtkit.Qcow2Volume(uniq("unprotected"), { host, pool: "default", size: "1GiB" }, { protect: false, transformations: [volume.transformation] });
+    new virtkit.Qcow2Volume(uniq("protected"), { host, pool: "default", size: "1GiB", allowReplace: true }, { protect: true, transformations: [volume.transformation] });
+    expect(volume.captured.map((c) => c.opts.protect)).toEqual([true, false, true]);
+  });
+
+  it("apply the program's transforms to the resources under a component", async () => {
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const name = uniq("described");
+    new virtkit.PinnedVm(name, { host, vcpus: 1, memory: { size: "1GiB" } }, {
+      transformations: [(a) => (a.type === "libvirt:index/domain:Domain" ? { props: { ...a.props, description: "from the program" }, opts: a.opts } : undefined)],
+    });
+    expect((await registration(resources, "libvirt:index/domain:Domain", name)).inputs.description).toBe("from the program");
   });
 });

@@ -57,7 +57,8 @@ export class LibvirtHost extends pulumi.ComponentResource {
     this.model = model;
     this.ledger = ledger;
     recordPlannedHost({ name, uri: spec.uri, ledger });
-    this.ownProvider = args.provider;
+    // a libvirt provider given as args.provider, or as the component's provider/providers option
+    this.ownProvider = args.provider ?? this.getProvider("libvirt:index/domain:Domain");
     // Read lazily: VMs declared after the host add to the ledger until the program ends.
     this.capacity = pulumi.output(Promise.resolve(0)).apply(() => (this.ledger ? capacityReport(this.ledger) : undefined));
     this.registerOutputs({ uri: this.uri, capacity: this.capacity });

@@ -100,7 +100,8 @@ export class Qcow2Volume extends pulumi.ComponentResource {
     // Replacing a data volume loses its data: refused unless asked for.
     const dataOpts: pulumi.CustomResourceOptions = {
       parent: this,
-      protect: !a.allowReplace,
+      // the program's own protect option wins; virtkit's is the default
+      protect: opts.protect ?? !a.allowReplace,
       replaceOnChanges: ["capacity", "backingStore", "target", "pool", "name"],
     };
 
