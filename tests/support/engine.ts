@@ -158,6 +158,13 @@ export class PulumiProject {
     });
   }
 
+  /** What `preview` and `refresh` with `--expect-no-changes` found to change: "" for a stack that came up clean. */
+  drift(): string {
+    const preview = this.pulumi("preview", "--expect-no-changes", "--diff");
+    const refresh = this.pulumi("refresh", "--yes", "--expect-no-changes", "--diff");
+    return [preview, refresh].filter((r) => r.status !== 0).map((r) => r.output).join("\n");
+  }
+
   outputs(): Record<string, unknown> {
     return JSON.parse(this.ok("stack", "output", "--json", "--show-secrets").stdout) as Record<string, unknown>;
   }
