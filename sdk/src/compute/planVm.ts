@@ -16,6 +16,7 @@ import { PciPassthrough } from "../network/PciPassthrough";
 import { SriovNic } from "../network/SriovNic";
 import { Qcow2Volume } from "../storage/Qcow2Volume";
 import { HugepageMemory } from "./HugepageMemory";
+import { requireHost } from "../hypervisor/LibvirtHost";
 import type { PinnedVmArgs } from "./PinnedVm";
 
 /**
@@ -29,7 +30,8 @@ import type { PinnedVmArgs } from "./PinnedVm";
  */
 export function planVm(name: string, args: PinnedVmArgs) {
   const component = `PinnedVm "${name}"`;
-  const host = args.host;
+  const host = requireHost(args, component);
+  checkShape(args, component);
   checkParts(args, component);
   const parsedOptions = PinnedVmOptions.safeParse({ domainName: args.domainName, emulator: args.emulator, strictLocality: args.strictLocality, expanderBuses: args.expanderBuses });
   // a bad domainName is reported as such, not again as the spec's name
@@ -93,6 +95,27 @@ function checkHostNodes(spec: VmSpec, args: PinnedVmArgs, model: HostModel, comp
   const fromMemory = args.memory instanceof HugepageMemory && args.memory.hostNodes !== undefined && !args.numa?.hostNodes;
   check(fromMemory ? "memory.hostNodes" : "numa.hostNodes", spec.numa.hostNodes);
   spec.numa.memnodes.forEach((m, i) => check(`numa.memnodes[${i}].hostNodes`, m.hostNodes));
+  if (issues.length) throw new VirtkitValidationError(component, issues);
+}
+
+/**
+ * The containers every later step walks must be what they claim to be; what is inside them
+ * is the schema's to judge. Refusing the shape first keeps a hostile value from crashing a
+ * check written for well-formed input.
+ */
+function checkShape(args: PinnedVmArgs, component: string): void {
+  const issues: ValidationIssue[] = [];
+  const a = args as unknown as Record<string, unknown>;
+  for (const list of ["disks", "nics", "hostdevs"] as const) {
+    if (a[list] !== undefined && !Array.isArray(a[list])) issues.push({ path: list, reason: `expected a list, not ${JSON.stringify(a[list]) ?? typeof a[list]}`.slice(0, 200) });
+  }
+  const memory = a.memory;
+  if (!(memory instanceof HugepageMemory) && (typeof memory !== "object" || memory === null || Array.isArray(memory))) {
+    issues.push({ path: "memory", reason: "expected a HugepageMemory or { size, ... }" });
+  }
+  if (a.numa !== undefined && (typeof a.numa !== "object" || a.numa === null || Array.isArray(a.numa))) {
+    issues.push({ path: "numa", reason: "expected { cells?, hostNodes?, mode?, memnodes? }" });
+  }
   if (issues.length) throw new VirtkitValidationError(component, issues);
 }
 

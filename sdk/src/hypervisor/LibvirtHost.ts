@@ -141,3 +141,25 @@ function hostOf(name: string, args: LibvirtHostArgs): { spec: z.infer<typeof Lib
     throw new VirtkitValidationError(component, [{ path, reason: e.message }]);
   }
 }
+
+/**
+ * The host a component's arguments name, or a VirtkitValidationError naming `host`. The host
+ * is needed as a plain LibvirtHost while the program runs (placement happens then), so an
+ * Output or a promise of one cannot stand in for it.
+ */
+export function requireHost(args: unknown, component: string): LibvirtHost {
+  const host = (args as { host?: unknown } | null | undefined)?.host;
+  if (host instanceof LibvirtHost) return host;
+  const why = pulumi.Output.isInstance(host)
+    ? "an Output; virtkit places resources on their host while the program runs, so it needs the LibvirtHost itself"
+    : host === undefined
+      ? "missing"
+      : `${describe(host)}, not a LibvirtHost`;
+  throw new VirtkitValidationError(component, [{ path: "host", reason: `expected a LibvirtHost: ${why}` }]);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}

@@ -5,7 +5,7 @@ import { Attachment } from "../host/attachment";
 import { PciAddressText } from "../spec/common";
 import { formatPciAddress, samePciAddress, type PciAddress } from "../spec/pci";
 import { parseOrThrow } from "../spec/validate";
-import type { LibvirtHost } from "../hypervisor/LibvirtHost";
+import { requireHost, type LibvirtHost } from "../hypervisor/LibvirtHost";
 import { requireUniqueName } from "../program/registry";
 
 export const PciPassthroughArgsSchema = z.object({
@@ -31,6 +31,7 @@ export class PciPassthrough extends pulumi.ComponentResource {
 
   constructor(name: string, args: PciPassthroughArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const component = `PciPassthrough "${name}"`;
+    requireHost(args, component);
     const a = parseOrThrow(PciPassthroughArgsSchema, { ...args, host: undefined }, component);
     const known = args.host.model?.pciDevices;
     if (known?.length && !known.some((d) => samePciAddress(d.address, a.address))) {

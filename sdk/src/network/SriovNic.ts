@@ -6,7 +6,7 @@ import { int, InterfaceName, MacAddress, PciAddressText } from "../spec/common";
 import type { PciAddress } from "../spec/pci";
 import { parseOrThrow } from "../spec/validate";
 import { renderNetworkArgs } from "../render/networkArgs";
-import type { LibvirtHost } from "../hypervisor/LibvirtHost";
+import { requireHost, type LibvirtHost } from "../hypervisor/LibvirtHost";
 import { requireUniqueName } from "../program/registry";
 
 export const SriovNicArgsSchema = z
@@ -51,6 +51,7 @@ export class SriovNic extends pulumi.ComponentResource {
   readonly attachment: Attachment;
 
   constructor(name: string, args: SriovNicArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    requireHost(args, `SriovNic "${name}"`);
     const a = parseOrThrow(SriovNicArgsSchema, { ...args, host: undefined }, `SriovNic "${name}"`);
     requireUniqueName("virtkit:index:SriovNic", name, opts);
     super("virtkit:index:SriovNic", name, {}, opts);

@@ -78,9 +78,40 @@ const isPci = (a: unknown): boolean => typeof (a as { bus?: unknown } | undefine
 const isIds = (ids: unknown): ids is number[] => Array.isArray(ids) && ids.every((v) => typeof v === "number");
 const issue = (ctx: Ctx, path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
 
+type Loose = Record<string, unknown>;
+const asObject = (v: unknown): Loose | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Loose) : undefined);
+/** A list as the checks may walk it: a non-list is empty, an element that is no object reads as `{}` (its index kept). */
+const asObjects = (v: unknown): Loose[] => (Array.isArray(v) ? v.map((e) => asObject(e) ?? {}) : []);
+
+/**
+ * The VM as the cross-field checks read it. They run even when fields failed to parse (so
+ * one error lists every problem), and a failed field holds whatever the user wrote: lists
+ * and objects are made safe to walk here, and each check still tests the values it uses.
+ */
+function walkable(raw: z.infer<typeof VmSpecObject>): z.infer<typeof VmSpecObject> {
+  const vm = raw as unknown as Loose;
+  const memory = asObject(vm.memory);
+  const numa = asObject(vm.numa);
+  const pinning = vm.pinning === "auto" ? "auto" : asObject(vm.pinning);
+  return {
+    ...vm,
+    cpu: asObject(vm.cpu) ?? {},
+    memory: memory && { ...memory, hugepages: asObject(memory.hugepages) },
+    numa: { ...numa, cells: asObjects(numa?.cells), memnodes: asObjects(numa?.memnodes) },
+    pinning: pinning === "auto" ? "auto" : pinning && { ...pinning, vcpus: Array.isArray(pinning.vcpus) ? pinning.vcpus : [], iothreads: Array.isArray(pinning.iothreads) ? pinning.iothreads : undefined },
+    realtime: asObject(vm.realtime),
+    disks: asObjects(vm.disks),
+    nics: asObjects(vm.nics),
+    hostdevs: asObjects(vm.hostdevs),
+    expanderBuses: asObjects(vm.expanderBuses),
+  } as unknown as z.infer<typeof VmSpecObject>;
+}
+
 /** Checks that span several fields: what no single field's schema can see. */
-function checkCrossFields(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
-  if (!isCount(vm.vcpus)) return;
+function checkCrossFields(raw: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
+  const vm = walkable(raw);
+  // a vCPU count the schema refused (past libvirt's limit) says nothing the rest could check
+  if (!isCount(vm.vcpus) || vm.vcpus > MAX_VCPUS) return;
   const t = vm.cpu?.topology;
   if (t && [t.sockets, t.dies, t.cores, t.threads].every(isCount)) {
     const product = t.sockets * t.dies * t.cores * t.threads;
@@ -137,7 +168,8 @@ function checkRealtimeCpus(vm: z.infer<typeof VmSpecObject>, p: { vcpus: number[
 
 function checkMemory(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
   const hp = vm.memory?.hugepages;
-  if (!hp || !(hp.pageSize in PAGE_SIZES) || !isCount(vm.memory.size) || !Array.isArray(vm.numa?.cells)) return;
+  if (!hp || typeof hp.pageSize !== "string" || !(hp.pageSize in PAGE_SIZES) || !isCount(vm.memory.size)) return;
+  if (hp.guestNodes !== undefined && !isIds(hp.guestNodes)) return;
   const page = PAGE_SIZES[hp.pageSize];
   // With guestNodes only those cells are on hugepages, and only they need whole pages.
   if (!hp.guestNodes && vm.memory.size % page !== 0) {

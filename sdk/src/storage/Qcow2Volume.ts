@@ -6,7 +6,7 @@ import { VolumeSpec } from "../spec/storage";
 import { parseOrThrow } from "../spec/validate";
 import { renderVolumeArgs } from "../render/volumeArgs";
 import { renderVolumeXml } from "../render/storageXml";
-import type { LibvirtHost } from "../hypervisor/LibvirtHost";
+import { requireHost, type LibvirtHost } from "../hypervisor/LibvirtHost";
 import { createHash } from "node:crypto";
 import { LuksVolume } from "./luksVolumeProvider";
 import { Attachment } from "../host/attachment";
@@ -82,6 +82,7 @@ export class Qcow2Volume extends pulumi.ComponentResource {
   constructor(name: string, args: Qcow2VolumeArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // Never pass args to super: they may hold the passphrase, and inputs are stored in the state.
     const component = `Qcow2Volume "${name}"`;
+    requireHost(args, component);
     const a = parseOrThrow(Qcow2VolumeArgsSchema, { ...args, host: undefined }, component);
     const volumeName = a.name ?? `${name}.qcow2`;
     // the default name comes from the component's name: check it as a libvirt name too
