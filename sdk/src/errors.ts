@@ -23,15 +23,22 @@ export class VirtkitValidationError extends RunError {
   /** Every problem found, in field order. */
   readonly issues: readonly ValidationIssue[];
 
-  constructor(component: string, issues: readonly ValidationIssue[]) {
-    if (issues.length === 0) throw new Error("VirtkitValidationError needs at least one issue");
-    super(formatIssues(component, issues));
+  constructor(component: string, given: readonly ValidationIssue[]) {
+    if (given.length === 0) throw new Error("VirtkitValidationError needs at least one issue");
+    // a reason may quote what the user gave: a 100 kB name must not become a 100 kB message
+    const issues = given.map((i) => ({ path: clip(i.path), reason: clip(i.reason) }));
+    super(formatIssues(clip(component), issues));
     this.name = "VirtkitValidationError";
-    this.component = component;
+    this.component = clip(component);
     this.path = issues[0].path;
     this.reason = issues[0].reason;
     this.issues = issues;
   }
+}
+
+const MAX_TEXT = 400;
+function clip(text: string): string {
+  return text.length <= MAX_TEXT ? text : `${text.slice(0, MAX_TEXT)}… (${text.length - MAX_TEXT} more characters)`;
 }
 
 function formatIssues(component: string, issues: readonly ValidationIssue[]): string {

@@ -11,6 +11,7 @@ describe("LibvirtHost", () => {
     ["capabilities that are not capabilities", { uri: "qemu:///system", capabilities: "<domain/>" }, /capabilities: /],
     ["a nodedev document that is not one, by its index", { uri: "qemu:///system", capabilities, devices: ["<device><name>pci_0000_00_00_0</name></device>", "<capabilities/>"] }, /devices\[1\]: nodedev document 1/],
     ["bad capabilities beside good devices, as the capabilities' problem", { uri: "qemu:///system", capabilities: "<capabilities/>", devices: ["<device><name>x</name></device>"] }, /capabilities: capabilities document has no <host> element/],
+    ["empty capabilities, which are not the same as none", { uri: "qemu:///system", capabilities: "" }, /capabilities: .*empty/],
     ["reserved CPUs that are not a cpuset", { uri: "qemu:///system", capabilities, reservedCpus: "x" }, /reservedCpus: "x" in cpuset "x" is not a CPU id/],
   ])("refuses %s before registering", (_label, args, message) => {
     const name = uniq("bad-host");

@@ -64,7 +64,16 @@ const cases: Case[] = [
   ["malformed MAC", withVm({ nics: [{ type: "network", network: "default", mac: "52:54:00:zz:00:01" }] }), "nics[0].mac", /is not a MAC address/],
   ["multicast MAC", withVm({ nics: [{ type: "vf", address: "0000:3b:02.0", mac: "01:54:00:00:00:01" }] }), "nics[0].mac", /multicast/],
   ["duplicate MAC", withVm({ nics: [{ type: "network", network: "a", mac: "52:54:00:00:00:01" }, { type: "network", network: "b", mac: "52:54:00:00:00:01" }] }), "nics[1].mac", /already used by nics\[0\]/],
-  ["VLAN tag out of range", withVm({ nics: [{ type: "vf", address: "0000:3b:02.0", vlan: 4096 }] }), "nics[0].vlan", /0..4095/],
+  ["VLAN tag out of range", withVm({ nics: [{ type: "vf", address: "0000:3b:02.0", vlan: 4096 }] }), "nics[0].vlan", /0..4094/],
+  ["the reserved VLAN 4095", withVm({ nics: [{ type: "vf", address: "0000:3b:02.0", vlan: 4095 }] }), "nics[0].vlan", /4095 is out of range; VLAN tag must be 0..4094/],
+  ["the all-zero MAC", withVm({ nics: [{ type: "network", network: "default", mac: "00:00:00:00:00:00" }] }), "nics[0].mac", /all-zero address/],
+  ["an interface alias as a bridge", withVm({ nics: [{ type: "bridge", bridge: "eth0:1" }] }), "nics[0].bridge", /an alias like "eth0:1" is not an interface/],
+  ["memory that is not a whole KiB", withVm({ memory: { size: 1000000 } }), "memory.size", /1000000 bytes is not a whole number of KiB/],
+  ["a NUMA cell that is not a whole KiB", withVm({ numa: { cells: [{ cpus: "0-3", memory: 4 * 1024 ** 3 - 1 }] } }), "numa.cells[0].memory", /not a whole number of KiB/],
+  ["control characters in a disk's file", withVm({ disks: [{ source: { file: "/srv/a\u0001b.qcow2" } }] }), "disks[0].source.file", /without control characters/],
+  ["a null disk", withVm({ disks: [null] }), "disks[0]", /.+/],
+  ["null NUMA cells", withVm({ numa: { cells: [null, { cpus: "0-3", memory: "4GiB" }] } }), "numa.cells[0]", /.+/],
+  ["a null expander bus", withVm({ expanderBuses: [null], hostdevs: [{ address: "0000:af:00.0" }] }), "expanderBuses[0]", /.+/],
   ["unknown NIC type", withVm({ nics: [{ type: "macvtap" }] }), "nics[0].type", /"network", "bridge", "vf" or "hostdev-network"/],
   ["NIC model not offered", withVm({ nics: [{ type: "network", network: "default", model: "ne2k" }] }), "nics[0].model", /virtio|Invalid option/],
   ["name with <", withVm({ name: "web<1>" }), "name", /contains "<" which is not allowed/],
@@ -136,6 +145,17 @@ describe("validation errors", () => {
     expect(error).toBeInstanceOf(VirtkitValidationError);
     // the language host hides the stack of exactly these (RunError.isInstance)
     expect(RunError.isInstance(error)).toBe(true);
+  });
+
+  it("quote at most a few hundred characters of what the user gave", () => {
+    let error: unknown;
+    try {
+      parseOrThrow(VmSpec, withVm({ name: "x".repeat(100_000) }), `PinnedVm "${"y".repeat(100_000)}"`);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as Error).message.length).toBeLessThan(2000);
+    expect((error as VirtkitValidationError).reason).toMatch(/… \(\d+ more characters\)$/);
   });
 
   it("accept the valid base VM", () => {

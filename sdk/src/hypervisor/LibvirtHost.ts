@@ -126,7 +126,7 @@ export class LibvirtHost extends pulumi.ComponentResource {
 function hostOf(name: string, args: LibvirtHostArgs): { spec: z.infer<typeof LibvirtHostArgsSchema>; model?: HostModel; ledger?: HostLedger } {
   const component = `LibvirtHost "${name}"`;
   const spec = parseOrThrow(LibvirtHostArgsSchema, args, component);
-  if (!spec.capabilities) {
+  if (spec.capabilities === undefined) {
     if (spec.reservedCpus || spec.devices.length) {
       throw new VirtkitValidationError(component, [{ path: "capabilities", reason: "reservedCpus and devices need the host's capabilities XML (virsh capabilities)" }]);
     }

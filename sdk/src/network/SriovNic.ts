@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as libvirt from "@pulumi/libvirt";
 import { z } from "zod";
 import { Attachment } from "../host/attachment";
-import { int, InterfaceName, MacAddress, PciAddressText } from "../spec/common";
+import { InterfaceName, MacAddress, PciAddressText } from "../spec/common";
+import { Vlan } from "../spec/network";
 import type { PciAddress } from "../spec/pci";
 import { parseOrThrow } from "../spec/validate";
 import { renderNetworkArgs } from "../render/networkArgs";
@@ -16,7 +17,7 @@ export const SriovNicArgsSchema = z
     /** A specific VF by PCI address, e.g. `{ address: "0000:3b:02.1" }`. */
     vf: z.object({ address: PciAddressText }).optional(),
     /** 802.1Q VLAN tag set on the VF by the host. */
-    vlan: int(0, 4095, "VLAN tag").optional(),
+    vlan: Vlan.optional(),
     /** Guest MAC address set on the VF. */
     mac: MacAddress.optional(),
     /** Trust the guest's MAC changes and promiscuous mode on the VF (`trustGuestRxFilters`). Default false. */

@@ -25,6 +25,17 @@ export const Size = z
   .union([z.number(), z.string()], { error: "expected a size: bytes or a string like \"512MiB\"" })
   .transform(parsed(parseSize));
 
+/** A size of guest memory: libvirt counts it in KiB, so it must be a whole number of them. */
+export const MemorySize = Size.superRefine((bytes, ctx) => {
+  if (bytes % 1024 !== 0) ctx.addIssue({ code: "custom", message: `${bytes} bytes is not a whole number of KiB, the unit libvirt counts memory in` });
+});
+
+/** An absolute path on the host: no control characters, which XML 1.0 cannot carry. */
+export const HostPath = z
+  .string({ error: "expected an absolute path string" })
+  .regex(/^\/[^\x00-\x1f\x7f]*$/, { message: "expected an absolute path without control characters" })
+  .max(4096, { message: "a path is at most 4096 characters (PATH_MAX)" });
+
 /** A libvirt cpuset ("0-3,^2,8") parsed to sorted CPU ids. */
 export const Cpuset = z.string({ error: "expected a cpuset string like \"0-3,^2,8\"" }).transform(parsed(parseCpuset));
 
@@ -62,7 +73,7 @@ export const LibvirtName = z.string({ error: "expected a name string" }).superRe
 /** A host network interface name, as the kernel allows it (at most 15 characters). */
 export const InterfaceName = z
   .string({ error: "expected a host interface name" })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}$/, { message: 'expected a host interface name like "br0" or "enp59s0f0" (at most 15 characters)' });
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/, { message: 'expected a host interface name like "br0" or "enp59s0f0": at most 15 letters, digits, "_", "." or "-" (an alias like "eth0:1" is not an interface)' });
 
 const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
 
@@ -75,6 +86,8 @@ export const MacAddress = z
     }
     if (parseInt(mac.slice(0, 2), 16) & 1) {
       ctx.addIssue({ code: "custom", message: `"${mac}" is a multicast address (lowest bit of the first octet set); a NIC needs a unicast MAC` });
+    } else if (/^(00:){5}00$/.test(mac)) {
+      ctx.addIssue({ code: "custom", message: `"${mac}" is the all-zero address, which no NIC may use` });
     }
   })
   .transform((mac) => mac.toLowerCase());

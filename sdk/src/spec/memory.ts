@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Cpuset, Size } from "./common";
+import { Cpuset, MemorySize } from "./common";
 import { GiB, MiB } from "./units";
 
 /** Guest RAM and how the host backs it (`<memoryBacking>`). */
@@ -17,7 +17,7 @@ export const Hugepages = z.object({
 
 export const MemorySpec = z.object({
   /** Guest RAM: bytes or an IEC string ("16GiB"). */
-  size: Size,
+  size: MemorySize,
   /** Back the guest with hugepages of one size. */
   hugepages: Hugepages.optional(),
   /** Lock guest memory in host RAM (`<locked/>`): never swapped. */

@@ -7,7 +7,8 @@ import { int, InterfaceName, LibvirtName, MacAddress, PciAddressText } from "./c
  */
 
 export const NicModel = z.enum(["virtio", "e1000", "e1000e", "rtl8139"]);
-const Vlan = int(0, 4095, "VLAN tag");
+/** An 802.1Q VLAN id; 4095 is reserved by the standard. */
+export const Vlan = int(0, 4094, "VLAN tag");
 
 export const NetworkNic = z.object({
   type: z.literal("network"),

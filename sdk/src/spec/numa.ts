@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Cpuset, int, Size } from "./common";
+import { Cpuset, int, MemorySize } from "./common";
 
 /** Guest NUMA cells and how guest memory binds to host NUMA nodes (`<numatune>`). */
 
@@ -9,7 +9,7 @@ export const NumaCell = z.object({
   /** Guest vCPUs of the cell (cpuset over vCPU ids). */
   cpus: Cpuset,
   /** Guest RAM of the cell. */
-  memory: Size,
+  memory: MemorySize,
   /** Share the cell's memory with the host (vhost-user) or keep it private. */
   memAccess: z.enum(["shared", "private"]).optional(),
 });

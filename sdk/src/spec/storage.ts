@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { int, LibvirtName, Size } from "./common";
+import { HostPath, int, LibvirtName, Size } from "./common";
 
 /** Storage: pools, qcow2 volumes with backing stores, and the disks a guest sees. */
 
@@ -26,7 +26,7 @@ const TARGET = /^(vd|sd|hd)[a-z]{1,2}$/;
 
 export const DiskSpec = z.object({
   /** Where the disk's data lives: a volume in a pool, or a host file. */
-  source: z.union([z.object({ pool: LibvirtName, volume: LibvirtName }), z.object({ file: z.string().regex(/^\//, { message: "expected an absolute path" }) })], {
+  source: z.union([z.object({ pool: LibvirtName, volume: LibvirtName }), z.object({ file: HostPath })], {
     error: "expected { pool, volume } or { file }",
   }),
   /** Guest device name, e.g. `vda`; default: the next free `vdX` in disk order. */

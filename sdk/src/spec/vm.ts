@@ -80,30 +80,30 @@ const issue = (ctx: Ctx, path: (string | number)[], message: string) => ctx.addI
 
 type Loose = Record<string, unknown>;
 const asObject = (v: unknown): Loose | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Loose) : undefined);
-/** A list as the checks may walk it: a non-list is empty, an element that is no object reads as `{}` (its index kept). */
-const asObjects = (v: unknown): Loose[] => (Array.isArray(v) ? v.map((e) => asObject(e) ?? {}) : []);
+/** A list whose elements the checks may read: an element that is no object reads as `{}` (its index kept). */
+const withObjects = (v: unknown): unknown => (Array.isArray(v) ? v.map((e) => asObject(e) ?? {}) : v);
 
 /**
  * The VM as the cross-field checks read it. They run even when fields failed to parse (so
- * one error lists every problem), and a failed field holds whatever the user wrote: lists
- * and objects are made safe to walk here, and each check still tests the values it uses.
+ * one error lists every problem), and a failed field holds whatever the user wrote: list
+ * elements are made safe to read here; a value that is not a list stays as it is, and the
+ * checks that walk it test that first.
  */
 function walkable(raw: z.infer<typeof VmSpecObject>): z.infer<typeof VmSpecObject> {
   const vm = raw as unknown as Loose;
   const memory = asObject(vm.memory);
   const numa = asObject(vm.numa);
-  const pinning = vm.pinning === "auto" ? "auto" : asObject(vm.pinning);
+  const list = (v: unknown) => (Array.isArray(v) ? withObjects(v) : []);
   return {
     ...vm,
     cpu: asObject(vm.cpu) ?? {},
     memory: memory && { ...memory, hugepages: asObject(memory.hugepages) },
-    numa: { ...numa, cells: asObjects(numa?.cells), memnodes: asObjects(numa?.memnodes) },
-    pinning: pinning === "auto" ? "auto" : pinning && { ...pinning, vcpus: Array.isArray(pinning.vcpus) ? pinning.vcpus : [], iothreads: Array.isArray(pinning.iothreads) ? pinning.iothreads : undefined },
+    numa: numa && { ...numa, cells: withObjects(numa.cells), memnodes: withObjects(numa.memnodes) },
     realtime: asObject(vm.realtime),
-    disks: asObjects(vm.disks),
-    nics: asObjects(vm.nics),
-    hostdevs: asObjects(vm.hostdevs),
-    expanderBuses: asObjects(vm.expanderBuses),
+    disks: list(vm.disks),
+    nics: list(vm.nics),
+    hostdevs: list(vm.hostdevs),
+    expanderBuses: withObjects(vm.expanderBuses),
   } as unknown as z.infer<typeof VmSpecObject>;
 }
 
@@ -168,7 +168,7 @@ function checkRealtimeCpus(vm: z.infer<typeof VmSpecObject>, p: { vcpus: number[
 
 function checkMemory(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
   const hp = vm.memory?.hugepages;
-  if (!hp || typeof hp.pageSize !== "string" || !(hp.pageSize in PAGE_SIZES) || !isCount(vm.memory.size)) return;
+  if (!hp || typeof hp.pageSize !== "string" || !(hp.pageSize in PAGE_SIZES) || !isCount(vm.memory.size) || !Array.isArray(vm.numa?.cells)) return;
   if (hp.guestNodes !== undefined && !isIds(hp.guestNodes)) return;
   const page = PAGE_SIZES[hp.pageSize];
   // With guestNodes only those cells are on hugepages, and only they need whole pages.
