@@ -105,6 +105,22 @@ describe("parseCapabilities refuses what is not capabilities XML", () => {
     );
   });
 
+  const cell = (cpu: string, memory = "<memory unit='KiB'>1024</memory>") =>
+    `<capabilities><host><topology><cells num='1'><cell id='0'>${memory}<cpus num='1'>${cpu}</cpus></cell></cells></topology></host></capabilities>`;
+
+  test.each([
+    ["a negative CPU id", cell("<cpu id='-3'/>"), /<cpu> id: "-3" is not a whole number of zero or more/],
+    ["a CPU id past libvirt's limit", cell("<cpu id='99999'/>"), /CPU id 99999 exceeds libvirt's limit of 16383/],
+    ["a unit that is an Object property", cell("<cpu id='0'/>", "<memory unit='constructor'>1</memory>"), /unknown unit "constructor"/],
+    [
+      "a topology of millions of CPUs in a hundred bytes",
+      "<capabilities><host><cpu><topology sockets='2048' cores='2048' threads='8'/></cpu></host></capabilities>",
+      /2048×1×2048×8 CPUs exceed libvirt's limit of 16384/,
+    ],
+  ])("rejects %s: host facts are input too", (_label, xml, message) => {
+    expect(() => parseCapabilities(xml)).toThrow(message);
+  });
+
   test("rejects domain capabilities by name", () => {
     expect(() => parseCapabilities("<domainCapabilities/>")).toThrow(/use `virsh capabilities`/);
   });

@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { parseCpuset, CpusetSyntaxError } from "../spec/cpuset";
+import { CpusetSyntaxError, MAX_CPU_ID, parseCpuset } from "../spec/cpuset";
 import type { HostCpu, HostModel, HostNumaNode } from "./model";
 
 /**
@@ -94,8 +94,9 @@ export function text(el: XmlNode | undefined): string | undefined {
 /** A whole number written in decimal or `0x` hex (libvirt uses both); undefined when absent. */
 export function integer(value: string | undefined, where: string): number | undefined {
   if (value === undefined || value === "") return undefined;
-  const n = /^0x[0-9a-f]+$/i.test(value) ? parseInt(value, 16) : /^-?\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n)) throw new HostModelError(`${where}: "${value}" is not a whole number`);
+  // nothing in these documents is negative: ids, counts, sizes and distances
+  const n = /^0x[0-9a-f]+$/i.test(value) ? parseInt(value, 16) : /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n)) throw new HostModelError(`${where}: "${value.slice(0, 40)}" is not a whole number of zero or more`);
   return n;
 }
 
@@ -116,8 +117,10 @@ const UNIT_BYTES: Record<string, number> = {
 
 /** Bytes of a libvirt scaled value; `defaultUnit` is what libvirt assumes without a unit (KiB for memory and pages). */
 function scaled(value: number, unit: string | undefined, where: string, defaultUnit = "KiB"): number {
-  const factor = UNIT_BYTES[(unit ?? defaultUnit).toLowerCase()];
-  if (factor === undefined) throw new HostModelError(`${where}: unknown unit "${unit}"`);
+  const name = (unit ?? defaultUnit).toLowerCase();
+  // own keys only: "constructor" is no unit
+  const factor = Object.hasOwn(UNIT_BYTES, name) ? UNIT_BYTES[name] : undefined;
+  if (factor === undefined) throw new HostModelError(`${where}: unknown unit "${String(unit).slice(0, 40)}"`);
   return value * factor;
 }
 
@@ -172,6 +175,7 @@ function parseCells(cells: XmlNode[]): { nodes: HostNumaNode[]; cpus: HostCpu[] 
     const cpuIds: number[] = [];
     for (const c of children(child(cell, "cpus"), "cpu")) {
       const cpuId = required(integer(attr(c, "id"), `${where} <cpu> id`), `${where} <cpu> id attribute`);
+      if (cpuId > MAX_CPU_ID) throw new HostModelError(`${where}: CPU id ${cpuId} exceeds libvirt's limit of ${MAX_CPU_ID}`);
       if (cpus.has(cpuId)) throw new HostModelError(`host CPU ${cpuId} appears in two cells`);
       const siblingsText = attr(c, "siblings");
       const siblings = siblingsText ? cpusetAttr(siblingsText, `${where} cpu ${cpuId} siblings`) : [cpuId];
@@ -217,6 +221,10 @@ function hostWithoutTopology(host: XmlNode): { nodes: HostNumaNode[]; cpus: Host
     // Without per-CPU data the thread layout is unknown; assume Linux's usual x86
     // enumeration (first threads of all cores, then second threads), as on real hosts.
     const physical = sockets * dies * cores;
+    // a document of a hundred bytes must not make millions of CPUs
+    if (physical * threads > MAX_CPU_ID + 1) {
+      throw new HostModelError(`${where}: ${sockets}×${dies}×${cores}×${threads} CPUs exceed libvirt's limit of ${MAX_CPU_ID + 1}`);
+    }
     for (let id = 0; id < physical * threads; id++) {
       const core = id % physical;
       const siblings = Array.from({ length: threads }, (_, t) => core + t * physical);
