@@ -77,6 +77,15 @@ describe("PinnedVm on a host without capabilities", () => {
     expect(resources.some((r) => r.name === name)).toBe(false);
   });
 
+  it("refuses one volume or NIC twice in one VM, naming where it already is", () => {
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const volume = new virtkit.Qcow2Volume(uniq("twice"), { host, pool: "default", size: "1GiB" });
+    const nic = new virtkit.SriovNic(uniq("twice"), { host, vf: { address: "0000:3b:02.1" } });
+    expect(() => new virtkit.PinnedVm(uniq("vm"), { host, vcpus: 1, memory: { size: "1GiB" }, disks: [volume, volume], nics: [nic, nic] })).toThrow(
+      /disks\[1\]: Qcow2Volume "twice\d+" is already disks\[0\] of this VM[\s\S]*nics\[1\]: SriovNic "twice\d+" is already nics\[0\] of this VM/,
+    );
+  });
+
   it("refuses two VMs with the same domain name on one host", () => {
     const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
     new virtkit.PinnedVm(uniq("a"), { host, vcpus: 1, memory: { size: "1GiB" }, domainName: "web" });

@@ -131,7 +131,12 @@ function partsOf(args: PinnedVmArgs): { path: string; part: HugepageMemory | Qco
 
 /** Each part must be on the VM's host and not another VM's already. */
 function checkParts(args: PinnedVmArgs, component: string): void {
+  const firstPath = new Map<object, string>();
   const issues = partsOf(args).flatMap(({ path, part }) => {
+    // one volume twice in one VM would be two disks writing one file
+    const earlier = firstPath.get(part);
+    if (earlier) return [{ path, reason: `${part.attachment.component} is already ${earlier} of this VM` }];
+    firstPath.set(part, path);
     const issue = part instanceof HugepageMemory ? part.attachment.check(component, path) : checkHostBound(part, component, args.host.hostName, path);
     return issue ? [issue] : [];
   });
