@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as virtkit from "virtkit";
-import { hostFacts, TWO_SOCKET_SERVER } from "../hosts";
+import { TWO_SOCKET_SERVER } from "../hosts";
 
 // A 2-socket NFV host. Its capabilities tell virtkit where every CPU, hugepage and VF
 // is, so placement is checked (and chosen, with pinning "auto") before anything exists.
 const cfg = new pulumi.Config();
 const hv1 = new virtkit.LibvirtHost("hv1", {
   uri: cfg.get("uri") ?? "qemu+ssh://root@hv1/system",
-  ...hostFacts(TWO_SOCKET_SERVER),
+  ...virtkit.readHostFacts(TWO_SOCKET_SERVER),
   reservedCpus: "0-1,32-33", // host housekeeping; also runs the VMs' emulator threads
 });
 

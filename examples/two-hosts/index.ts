@@ -1,8 +1,8 @@
 import * as virtkit from "virtkit";
-import { hostFacts, TWO_SOCKET_SERVER } from "../hosts";
+import { TWO_SOCKET_SERVER } from "../hosts";
 
 // Two identical hypervisors, each its own provider (its own URI) and its own ledger.
-const facts = hostFacts(TWO_SOCKET_SERVER);
+const facts = virtkit.readHostFacts(TWO_SOCKET_SERVER);
 const hosts = {
   hv1: new virtkit.LibvirtHost("hv1", { uri: "qemu+ssh://root@hv1/system", ...facts, reservedCpus: "0-1,32-33" }),
   hv2: new virtkit.LibvirtHost("hv2", { uri: "qemu+ssh://root@hv2/system", ...facts, reservedCpus: "0-1,32-33" }),

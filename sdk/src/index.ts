@@ -10,6 +10,7 @@ export { plannedHosts, plannedVms, type PlannedHost, type PlannedVm } from "./pr
 export { Qcow2Volume, type Qcow2VolumeArgs } from "./storage/Qcow2Volume";
 export { SriovNic, type SriovNicArgs } from "./network/SriovNic";
 export { PciPassthrough, type PciPassthroughArgs } from "./network/PciPassthrough";
+export { readHostFacts, type HostFacts } from "./host/facts";
 export * as host from "./host";
 export * as render from "./render";
 export * as spec from "./spec";

@@ -1,8 +1,10 @@
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "../../sdk/src/plan/cli";
-import { hostHasKvm, scratchDir, withoutKvm } from "../support/libvirt";
+import { buildHostModel } from "../../sdk/src/host/nodedev";
+import { readHostFacts } from "../../sdk/src/host/facts";
+import { parseArgs, parseFactsArgs } from "../../sdk/src/plan/cli";
+import { describeWith, hostHasKvm, scratchDir, withoutKvm } from "../support/libvirt";
 
 const root = join(__dirname, "..", "..");
 const built = existsSync(join(root, "dist", "sdk", "src", "plan", "cli.js"));
@@ -86,5 +88,36 @@ new virtkit.PinnedVm("far", { host, vcpus: 1, memory: { size: "64MiB" }, numa: {
       expect(r.stdout).toMatch(/\(as type='qemu'[^)]*\)\s+REFUSED: .*NUMA node 63 is unavailable/);
       expect(r.status).toBe(1);
     });
+  });
+});
+
+describe("virtkit facts", () => {
+  it("needs --out and says how to use it", () => {
+    expect(parseFactsArgs([])).toMatch(/^--out DIR is required\n\nusage: virtkit facts/);
+    expect(parseFactsArgs(["--out", "hosts/hv1"])).toEqual({ uri: "qemu:///system", out: "hosts/hv1" });
+  });
+});
+
+describeWith("qemuDaemon", "bin/virtkit facts on this machine's libvirtd", () => {
+  it("writes capabilities and device documents that readHostFacts gives a LibvirtHost, whose model matches virsh", () => {
+    const out = join(scratchDir(), "hosts", "local");
+    const r = runCli("facts", "--uri", "qemu:///system", "--out", out);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const facts = readHostFacts(out);
+    expect(facts.capabilities).toContain("<capabilities>");
+    const listed = execFileSync("virsh", ["-q", "-c", "qemu:///system", "nodedev-list", "--cap", "pci"], { encoding: "utf8" }).split("\n").filter(Boolean);
+    expect(facts.devices.filter((d) => d.includes("<capability type='pci'>") || d.includes('<capability type="pci">')).length).toBe(listed.length);
+    const model = buildHostModel(facts.capabilities, facts.devices);
+    expect(r.stdout).toContain(`${model.cpus.length} CPUs on ${model.nodes.length} NUMA node(s), ${model.pciDevices.length} PCI devices`);
+    expect(model.pciDevices.length).toBe(listed.length);
+  });
+
+  it("says what it could not collect: the test driver lists no devices", () => {
+    const out = join(scratchDir(), "test-host");
+    const r = runCli("facts", "--uri", "test:///default", "--out", out);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/note: no pci devices listed/);
+    expect(readHostFacts(out).devices).toEqual([]);
   });
 });

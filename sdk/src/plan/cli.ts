@@ -3,6 +3,7 @@ import { VirtkitValidationError } from "../errors";
 import { checkWithLibvirt } from "./libvirtCheck";
 import { formatCapacity, formatPlacement, formatResources, table } from "./report";
 import { runProgram } from "./runProgram";
+import { collectHostFacts } from "./facts";
 
 const USAGE = `usage: virtkit plan [PROGRAM] [--uri URI] [--no-libvirt] [--no-xml]
 
@@ -16,6 +17,19 @@ XML, then lets real libvirt check each domain.
                 domxml-to-native, which defines nothing)
   --no-libvirt  skip the libvirt check
   --no-xml      do not print the domain XML`;
+
+const FACTS_USAGE = `usage: virtkit facts --out DIR [--uri URI]
+
+Collects what virtkit needs to know of a host through virsh: \`virsh capabilities\` into
+DIR/capabilities.xml, and the nodedev documents of its PCI and network devices into
+DIR/nodedev/NAME.xml (network devices name their PCI parents' interfaces). Read them in a
+program with virtkit.readHostFacts(DIR) and give them to a LibvirtHost.
+
+  --uri URI   the host's libvirt URI (default qemu:///system)
+  --out DIR   the folder to write (created if missing)`;
+
+const COMMANDS = `usage: virtkit plan [PROGRAM] [options]   (virtkit plan --help)
+       virtkit facts --out DIR [--uri URI] (virtkit facts --help)`;
 
 export interface PlanOptions {
   program: string;
@@ -83,7 +97,53 @@ export async function plan(options: PlanOptions, out: (s: string) => void = (s) 
   return refused.length ? 1 : 0;
 }
 
+export interface FactsOptions {
+  uri: string;
+  out: string;
+}
+
+export function parseFactsArgs(argv: string[]): FactsOptions | string {
+  let parsed;
+  try {
+    parsed = parseCommandLine({ args: argv, strict: true, options: { uri: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } } });
+  } catch (e) {
+    return `${(e as Error).message}\n\n${FACTS_USAGE}`;
+  }
+  const { values } = parsed;
+  if (values.help) return FACTS_USAGE;
+  if (!values.out) return `--out DIR is required\n\n${FACTS_USAGE}`;
+  return { uri: values.uri ?? "qemu:///system", out: values.out };
+}
+
+/** Runs `virtkit facts`; returns the exit code. */
+export function facts(options: FactsOptions, out: (s: string) => void = (s) => process.stdout.write(s)): number {
+  try {
+    const collected = collectHostFacts(options.uri, options.out);
+    out(`${options.uri}: ${collected.summary}\nwrote ${collected.files.length} files to ${options.out}\n`);
+    for (const note of collected.notes) out(`note: ${note}\n`);
+    return 0;
+  } catch (e) {
+    out(`virtkit facts: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
+  if (argv[0] === "facts") {
+    const options = parseFactsArgs(argv.slice(1));
+    if (typeof options === "string") {
+      process.stderr.write(`${options}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.exitCode = facts(options);
+    return;
+  }
+  if (argv[0] !== "plan") {
+    process.stderr.write(`${COMMANDS}\n`);
+    process.exitCode = 2;
+    return;
+  }
   const options = parseArgs(argv);
   if (typeof options === "string") {
     process.stderr.write(`${options}\n`);
