@@ -43,6 +43,38 @@ describe("virtkit plan's arguments", () => {
     expect(r.stdout).toMatch(/<vcpupin vcpu="0" cpuset="2"\/>/);
   });
 
+  it("--json: one document on stdout with resources, placement per VM, capacity, warnings and libvirt's verdicts", () => {
+    const r = runCli("plan", "--json");
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.valid).toBe(true);
+    expect(doc.resources).toEqual(expect.arrayContaining([{ kind: "resource", type: "libvirt:index/domain:Domain", name: "vrouter" }]));
+    const vrouter = doc.vms.find((v: { component: string }) => v.component === 'PinnedVm "vrouter"');
+    expect(vrouter.placement.vcpus[0]).toEqual({ vcpu: 0, hostCpus: "2", node: 0 });
+    expect(vrouter.domainXml).toContain('<vcpupin vcpu="0" cpuset="2"/>');
+    expect(vrouter.warnings.some((w: string) => /vlan/.test(w))).toBe(true);
+    expect(doc.capacity[0].host).toBe("hv1");
+    expect(doc.libvirt.verdicts.map((v: { ok: boolean }) => v.ok)).toEqual(doc.vms.map(() => true));
+  });
+
+  it("--json: an invalid program is valid: false with every problem, exit 1", () => {
+    const dir = program(`const host = new virtkit.LibvirtHost("h", { uri: "test:///default" });
+new virtkit.PinnedVm("bad", { host, vcpus: 4, cpu: { topology: { sockets: 1, cores: 3, threads: 1 } }, memory: { size: "1536MiB", hugepages: { pageSize: "1GiB" } } });`);
+    const r = runCli("plan", dir, "--json");
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual({
+      program: dir,
+      valid: false,
+      invalid: {
+        component: 'PinnedVm "bad"',
+        issues: [
+          { path: "cpu.topology", reason: "sockets × dies × cores × threads = 1×1×3×1 = 3, but vcpus is 4" },
+          { path: "memory.size", reason: "1536MiB is not a whole number of 1GiB pages" },
+        ],
+      },
+    });
+  });
+
   it("exits 1 with the validation messages of an invalid program, creating nothing", () => {
     const dir = program(`const host = new virtkit.LibvirtHost("h", { uri: "test:///default" });
 new virtkit.PinnedVm("bad", { host, vcpus: 4, cpu: { topology: { sockets: 1, cores: 3, threads: 1 } }, memory: { size: "1536MiB", hugepages: { pageSize: "1GiB" } } });`);

@@ -4,8 +4,9 @@ import { checkWithLibvirt } from "./libvirtCheck";
 import { formatCapacity, formatPlacement, formatResources, table } from "./report";
 import { runProgram } from "./runProgram";
 import { collectHostFacts } from "./facts";
+import { capacityReport } from "../host/capacity";
 
-const USAGE = `usage: virtkit plan [PROGRAM] [--uri URI] [--no-libvirt] [--no-xml]
+const USAGE = `usage: virtkit plan [PROGRAM] [--uri URI] [--no-libvirt] [--no-xml] [--json]
 
 Runs a virtkit Pulumi program offline (Pulumi's mock engine: nothing is created),
 prints its resources, the placement of every VM, each host's capacity and the domain
@@ -16,7 +17,10 @@ XML, then lets real libvirt check each domain.
                 test hypervisor: define+start, nothing to set up; any other URI gets
                 domxml-to-native, which defines nothing)
   --no-libvirt  skip the libvirt check
-  --no-xml      do not print the domain XML`;
+  --no-xml      do not print the domain XML
+  --json        print everything as one JSON document on stdout (resources, placement
+                per VM, capacity per host, warnings, domain XML, libvirt's verdicts, or
+                the validation problems), for scripts and CI; the exit code is the same`;
 
 const FACTS_USAGE = `usage: virtkit facts --out DIR [--uri URI]
 
@@ -36,6 +40,7 @@ export interface PlanOptions {
   uri: string;
   libvirt: boolean;
   xml: boolean;
+  json?: boolean;
 }
 
 export function parseArgs(argv: string[]): PlanOptions | string {
@@ -47,7 +52,7 @@ export function parseArgs(argv: string[]): PlanOptions | string {
       args: rest,
       allowPositionals: true,
       strict: true,
-      options: { uri: { type: "string" }, "no-libvirt": { type: "boolean" }, "no-xml": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      options: { uri: { type: "string" }, "no-libvirt": { type: "boolean" }, "no-xml": { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
     });
   } catch (e) {
     const { code, message } = e as { code?: string; message: string };
@@ -61,11 +66,13 @@ export function parseArgs(argv: string[]): PlanOptions | string {
     uri: values.uri ?? "test:///default",
     libvirt: !values["no-libvirt"],
     xml: !values["no-xml"],
+    ...(values.json ? { json: true } : {}),
   };
 }
 
 /** Runs `virtkit plan`; returns the exit code. */
 export async function plan(options: PlanOptions, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+  if (options.json) return planJson(options, out);
   let result;
   try {
     result = await runProgram(options.program);
@@ -95,6 +102,36 @@ export async function plan(options: PlanOptions, out: (s: string) => void = (s) 
   const refused = verdicts.filter((v) => !v.ok);
   for (const v of refused) out(`\n${v.vm}: libvirt refused the domain:\n${v.message}\n`);
   return refused.length ? 1 : 0;
+}
+
+/** `virtkit plan --json`: the same facts as the text report, as one document. */
+async function planJson(options: PlanOptions, out: (s: string) => void): Promise<number> {
+  const print = (doc: unknown) => out(`${JSON.stringify(doc, null, 2)}\n`);
+  let result;
+  try {
+    result = await runProgram(options.program);
+  } catch (e) {
+    if (!(e instanceof VirtkitValidationError)) throw e;
+    print({ program: options.program, valid: false, invalid: { component: e.component, issues: e.issues } });
+    return 1;
+  }
+  const verdicts = options.libvirt ? checkWithLibvirt(result.vms, options.uri) : [];
+  print({
+    program: options.program,
+    valid: true,
+    resources: result.resources.map((r) => ({ kind: r.custom ? "resource" : "component", type: r.type, name: r.name })),
+    vms: result.vms.map((vm) => ({
+      component: vm.component,
+      host: vm.host,
+      domainName: vm.domainName,
+      placement: vm.report,
+      warnings: vm.warnings,
+      ...(options.xml ? { domainXml: vm.domainXml } : {}),
+    })),
+    capacity: result.hosts.flatMap((h) => (h.ledger ? [capacityReport(h.ledger)] : [])),
+    libvirt: options.libvirt ? { uri: options.uri, verdicts } : undefined,
+  });
+  return verdicts.some((v) => !v.ok) ? 1 : 0;
 }
 
 export interface FactsOptions {
