@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -31,8 +31,14 @@ describe("the packed package, installed into a project outside the repository", 
 
   beforeAll(() => {
     const out = mkdtempSync(join(tmpdir(), "virtkit-pack-"));
-    // prepack builds dist/ first
-    const packed = JSON.parse(npm(["pack", "--json", "--pack-destination", out], repo)) as { filename: string; files: { path: string }[] }[];
+    // Pack a copy of the sources, so prepack's build runs from nothing and never rewrites
+    // the checkout's dist/ under the other suites' feet.
+    const source = join(out, "source");
+    for (const entry of ["package.json", "package-lock.json", "README.md", "tsconfig.json", "tsconfig.build.json", "bin", "sdk", "sdks"]) {
+      cpSync(join(repo, entry), join(source, entry), { recursive: true, filter: (f) => !/\/sdks\/libvirt\/bin(\/|$)/.test(f) });
+    }
+    symlinkSync(join(repo, "node_modules"), join(source, "node_modules"));
+    const packed = JSON.parse(npm(["pack", "--json", "--pack-destination", out], source)) as { filename: string; files: { path: string }[] }[];
     tarball = join(out, packed[0].filename);
     project = join(out, "user-project");
     mkdirSync(project);
