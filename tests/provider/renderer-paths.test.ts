@@ -11,6 +11,7 @@ import { legacyInput, nfvInput, vmSpec } from "../support/vms";
 const domains = {
   nfv: vmSpec({ ...nfvInput(), disks: [{ source: { pool: "default", volume: "nfv.qcow2" }, iothread: 1, encryption: { secretUuid: "6dd3e4a5-1d76-44ce-961f-f119f5aad935" } }, { source: { file: "/srv/data.raw" }, format: "raw", readonly: true }] }),
   legacy: vmSpec(legacyInput()),
+  disks: vmSpec({ name: "d", vcpus: 4, memory: { size: "2GiB" }, disks: [{ source: { file: "/srv/a.qcow2" }, bus: "scsi", cache: "writeback", io: "io_uring", discard: "ignore" }, { source: { file: "/srv/b.qcow2" }, bus: "sata" }] }),
   custom: vmSpec({ name: "c", vcpus: 2, cpu: { mode: "custom", model: "Skylake-Server", check: "partial", features: [{ name: "avx512f", policy: "require" }] }, memory: { size: "2GiB", source: "memfd", access: "shared" }, nics: [{ type: "hostdev-network", network: "sriov-a", mac: "52:54:00:00:00:09", trust: true }], firmware: "efi", domainType: "qemu" }),
 };
 

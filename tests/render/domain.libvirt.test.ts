@@ -169,3 +169,58 @@ describeWith("virtXmlValidate", "the guest CPU a domain gets when none is named"
     expect(virtXmlValidate(xml, "domain").output).toContain("validates");
   });
 });
+
+/** Disks on each bus, with the cache, I/O and discard modes a performance-minded operator picks. */
+const diskInput = () =>
+  vmSpec({
+    name: "disk-buses",
+    vcpus: 4,
+    domainType: "qemu",
+    memory: { size: "256MiB" },
+    iothreads: 1,
+    disks: [
+      { source: { file: "/var/lib/libvirt/images/root.qcow2" }, iothread: 1 },
+      { source: { file: "/var/lib/libvirt/images/data.qcow2" }, bus: "scsi" },
+      { source: { file: "/var/lib/libvirt/images/logs.qcow2" }, bus: "scsi", cache: "writeback", io: "threads", discard: "ignore" },
+      { source: { file: "/var/lib/libvirt/images/legacy.qcow2" }, bus: "sata" },
+    ],
+  });
+
+describeWith("virsh", "disk buses and tuning on libvirt's schema and test hypervisor", () => {
+  it("validates, defines and starts, and libvirt keeps every disk's bus, target and driver modes", () => {
+    const { xml } = renderVm(diskInput());
+    expect(virtXmlValidate(xml, "domain").output).toContain("validates");
+    const out = virsh("test:///default", [`define ${tempXml(xml)}`, "start disk-buses", "dumpxml disk-buses"]);
+    const live = domainOf(out.slice(out.indexOf("<domain")));
+    const disks = (live.devices.disk as Node[]).map((d) => [d.target["@_dev"], d.target["@_bus"], d.driver["@_cache"], d.driver["@_io"], d.driver["@_discard"]]);
+    expect(disks).toEqual([
+      ["vda", "virtio", "none", "native", "unmap"],
+      ["sda", "scsi", "none", "native", "unmap"],
+      ["sdb", "scsi", "writeback", "threads", "ignore"],
+      ["sdc", "sata", "none", "native", "unmap"],
+    ]);
+    const scsi = (live.devices.controller as Node[]).find((c) => c["@_type"] === "scsi");
+    expect([scsi?.["@_model"], scsi?.driver?.["@_queues"]]).toEqual(["virtio-scsi", "4"]);
+  });
+});
+
+describeWith("qemuDaemon", "disk buses and tuning through the real QEMU driver", () => {
+  it("builds virtio-blk with O_DIRECT, native AIO and unmap, a virtio-scsi controller with a queue per vCPU, and AHCI for sata", () => {
+    const argv = qemuArgv(renderVm(diskInput()).xml);
+    const blockdevs = jsonArgs(argv, "-blockdev") as Node[];
+    // the file node does the I/O; the format node above it carries the guest's discard
+    const nodes = (file: string) => {
+      const storage = blockdevs.find((b) => b.filename === file)!;
+      return { storage, format: blockdevs.find((b) => b.file === storage["node-name"])! };
+    };
+    const root = nodes("/var/lib/libvirt/images/root.qcow2");
+    expect([root.storage.aio, root.storage.cache, root.format.discard]).toEqual(["native", { direct: true, "no-flush": false }, "unmap"]);
+    const logs = nodes("/var/lib/libvirt/images/logs.qcow2");
+    expect([logs.storage.aio, logs.storage.cache, logs.format.discard]).toEqual(["threads", { direct: false, "no-flush": false }, "ignore"]);
+    const devices = jsonArgs(argv, "-device");
+    expect(devices.find((d) => d.driver === "virtio-scsi-pci")).toMatchObject({ num_queues: 4 });
+    expect(devices.filter((d) => d.driver === "scsi-hd")).toHaveLength(2);
+    expect(devices.find((d) => d.driver === "ide-hd")).toBeDefined();
+    expect(devices.find((d) => d.driver === "virtio-blk-pci")).toMatchObject({ iothread: "iothread1" });
+  });
+});

@@ -95,7 +95,7 @@ export function renderDomainArgs(d: DomainModel, secretUsages: ReadonlyMap<numbe
       disks: d.disks.map((disk, i) => ({
         device: "disk",
         source: "pool" in disk.source ? { volume: { pool: disk.source.pool, volume: disk.source.volume } } : { file: { file: disk.source.file } },
-        driver: { name: "qemu", type: disk.format, ioThread: disk.iothread },
+        driver: { name: "qemu", type: disk.format, cache: disk.cache, io: disk.io, discard: disk.discard, ioThread: disk.iothread },
         target: { dev: disk.target, bus: disk.bus },
         readOnly: disk.readonly || undefined,
         encryption: secretUsages.has(i)
@@ -106,11 +106,16 @@ export function renderDomainArgs(d: DomainModel, secretUsages: ReadonlyMap<numbe
       })),
       interfaces: d.interfaces.map(interfaceArgs),
       hostdevs: d.hostdevs.map((h) => ({ managed: h.managed, subsysPci: { source: { address: hostAddress(h.source) } } })),
-      controllers: d.controllers.map((c) =>
-        c.kind === "expander"
-          ? { type: "pci", index: c.index, model: c.model, pci: { model: { name: c.device } } }
-          : { type: "pci", index: c.index, model: "pcie-root-port" },
-      ),
+      controllers: d.controllers.map((c) => {
+        switch (c.kind) {
+          case "expander":
+            return { type: "pci", index: c.index, model: c.model, pci: { model: { name: c.device } } };
+          case "root-port":
+            return { type: "pci", index: c.index, model: "pcie-root-port" };
+          case "scsi":
+            return { type: "scsi", index: c.index, model: "virtio-scsi", driver: { queues: c.queues } };
+        }
+      }),
     },
   });
 }

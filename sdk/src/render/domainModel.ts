@@ -55,6 +55,9 @@ export interface DiskModel {
   readonly format: "qcow2" | "raw";
   readonly target: string;
   readonly bus: "virtio" | "scsi" | "sata";
+  readonly cache: string;
+  readonly io: string;
+  readonly discard: string;
   readonly readonly: boolean;
   readonly iothread?: number;
   readonly encryptionSecretUuid?: string;
@@ -88,7 +91,9 @@ export type ControllerModel =
       readonly busNr: number;
       readonly node: number;
     }
-  | { readonly kind: "root-port"; readonly index: number; readonly address: GuestPciAddress };
+  | { readonly kind: "root-port"; readonly index: number; readonly address: GuestPciAddress }
+  /** The virtio-scsi controller of the VM's scsi disks: a request queue per vCPU. */
+  | { readonly kind: "scsi"; readonly index: number; readonly queues: number };
 
 const KIB = 1024;
 
@@ -98,7 +103,9 @@ const BUSES_PER_EXPANDER = 16;
 export function buildDomainModel(vm: VmSpec, layout: DomainLayout, guestNodeOfDevice: DeviceGuestNodes = {}): DomainModel {
   const hp = vm.memory.hugepages;
   const hasCputune = layout.vcpuPins.length > 0 || layout.emulatorPin || layout.iothreadPins.length > 0 || vm.realtime;
-  const { controllers, addressOf } = planExpanderBuses(vm, guestNodeOfDevice);
+  const { controllers: pciControllers, addressOf } = planExpanderBuses(vm, guestNodeOfDevice);
+  const disks = assignDiskTargets(vm);
+  const controllers = [...pciControllers, ...scsiController(vm, disks)];
   return {
     name: vm.name,
     type: vm.domainType,
@@ -144,7 +151,7 @@ export function buildDomainModel(vm: VmSpec, layout: DomainLayout, guestNodeOfDe
         : undefined,
     os: { machine: vm.chipset === "q35" ? "q35" : "pc", firmware: vm.firmware === "efi" ? "efi" : undefined },
     running: vm.running,
-    disks: assignDiskTargets(vm),
+    disks,
     interfaces: vm.nics.map((n, i): InterfaceModel => {
       switch (n.type) {
         case "network":
@@ -178,26 +185,38 @@ export type DeviceGuestNodes = Readonly<Record<string, number>>;
 
 function assignDiskTargets(vm: VmSpec): DiskModel[] {
   const used = new Set(vm.disks.map((d) => d.target).filter((t): t is string => !!t));
-  let next = 0;
-  const nextFree = (): string => {
+  const next = { vd: 0, sd: 0 };
+  const nextFree = (prefix: "vd" | "sd"): string => {
     for (;;) {
-      const name = `vd${diskLetters(next++)}`;
+      const name = `${prefix}${diskLetters(next[prefix]++)}`;
       if (!used.has(name)) return name;
     }
   };
   return vm.disks.map((d) => {
-    const target = d.target ?? nextFree();
+    const bus = d.bus ?? (d.target?.startsWith("sd") ? "scsi" : d.target?.startsWith("hd") ? "sata" : "virtio");
+    const target = d.target ?? nextFree(bus === "virtio" ? "vd" : "sd");
     return {
       source: d.source,
       format: d.format,
       target,
-      bus: target.startsWith("vd") ? "virtio" : target.startsWith("sd") ? "scsi" : "sata",
+      bus,
+      cache: d.cache,
+      io: d.io,
+      discard: d.discard,
       readonly: d.readonly,
       iothread: d.iothread,
       encryptionSecretUuid: d.encryption?.secretUuid,
     };
   });
 }
+
+/** The virtio-scsi controller, when a disk needs it: one request queue per vCPU, as many as virtio-scsi takes. */
+function scsiController(vm: VmSpec, disks: readonly DiskModel[]): ControllerModel[] {
+  return disks.some((d) => d.bus === "scsi") ? [{ kind: "scsi", index: 0, queues: Math.min(vm.vcpus, VIRTIO_SCSI_MAX_QUEUES) }] : [];
+}
+
+/** QEMU's limit on virtio-scsi request queues (VIRTIO_QUEUE_MAX less the control and event queues). */
+const VIRTIO_SCSI_MAX_QUEUES = 1022;
 
 /** 0 -> a, 25 -> z, 26 -> aa: the kernel's naming of virtio disks. */
 function diskLetters(n: number): string {

@@ -65,23 +65,28 @@ export function domainElement(d: DomainModel): XmlElement {
         el(
           "disk",
           { type: "pool" in disk.source ? "volume" : "file", device: "disk" },
-          el("driver", { name: "qemu", type: disk.format, iothread: disk.iothread }),
+          el("driver", { name: "qemu", type: disk.format, cache: disk.cache, io: disk.io, discard: disk.discard, iothread: disk.iothread }),
           el("source", "pool" in disk.source ? { pool: disk.source.pool, volume: disk.source.volume } : { file: disk.source.file }),
           el("target", { dev: disk.target, bus: disk.bus }),
           disk.readonly && el("readonly"),
           disk.encryptionSecretUuid && el("encryption", { format: "luks" }, el("secret", { type: "passphrase", uuid: disk.encryptionSecretUuid })),
         ),
       ),
-      d.controllers.map((c) =>
-        c.kind === "expander"
-          ? el(
+      d.controllers.map((c) => {
+        switch (c.kind) {
+          case "expander":
+            return el(
               "controller",
               { type: "pci", index: c.index, model: c.model },
               el("model", { name: c.device }),
               el("target", { busNr: c.busNr }, textEl("node", c.node)),
-            )
-          : el("controller", { type: "pci", index: c.index, model: "pcie-root-port" }, guestAddress(c.address)),
-      ),
+            );
+          case "root-port":
+            return el("controller", { type: "pci", index: c.index, model: "pcie-root-port" }, guestAddress(c.address));
+          case "scsi":
+            return el("controller", { type: "scsi", index: c.index, model: "virtio-scsi" }, el("driver", { queues: c.queues }));
+        }
+      }),
       d.interfaces.map(interfaceElement),
       d.hostdevs.map((h) =>
         el("hostdev", { mode: "subsystem", type: "pci", managed: h.managed }, el("source", {}, hostAddress(h.source, false)), guestAddress(h.guestAddress)),

@@ -24,13 +24,32 @@ export const VolumeSpec = z.object({
 
 const TARGET = /^(vd|sd|hd)[a-z]{1,2}$/;
 
+export const DiskBus = z.enum(["virtio", "scsi", "sata"]);
+export type DiskBus = z.infer<typeof DiskBus>;
+
 export const DiskSpec = z.object({
   /** Where the disk's data lives: a volume in a pool, or a host file. */
   source: z.union([z.object({ pool: LibvirtName, volume: LibvirtName }), z.object({ file: HostPath })], {
     error: "expected { pool, volume } or { file }",
   }),
-  /** Guest device name, e.g. `vda`; default: the next free `vdX` in disk order. */
+  /** Guest device name, e.g. `vda`; default: the next free `vdX` (virtio) or `sdX` (scsi, sata) in disk order. */
   target: z.string().regex(TARGET, { message: 'expected a guest disk name like "vda" or "sdb"' }).optional(),
+  /**
+   * How the disk reaches the guest: `virtio` (virtio-blk, the fastest path, with an iothread
+   * of its own), `scsi` (virtio-scsi: one controller with a queue per vCPU, many disks, TRIM,
+   * SCSI passthrough) or `sata` (AHCI, for guests without virtio drivers). Default: from the
+   * target's prefix (`sd` is scsi), else `virtio`.
+   */
+  bus: DiskBus.optional(),
+  /**
+   * Host page cache: `none` (default: O_DIRECT; the guest has its own cache, so the host's
+   * would only double it and blur flushes), `directsync`, `writethrough`, `writeback`, `unsafe`.
+   */
+  cache: z.enum(["none", "directsync", "writethrough", "writeback", "unsafe"]).default("none"),
+  /** How QEMU submits I/O: `native` (default: Linux AIO; needs cache `none` or `directsync`), `io_uring`, `threads`. */
+  io: z.enum(["native", "io_uring", "threads"]).default("native"),
+  /** What a guest's TRIM/UNMAP does: `unmap` (default: freed blocks go back to the thin volume) or `ignore`. */
+  discard: z.enum(["unmap", "ignore"]).default("unmap"),
   format: VolumeFormat.default("qcow2"),
   readonly: z.boolean().default(false),
   /** LUKS-encrypted volume: the libvirt secret holding its passphrase. */

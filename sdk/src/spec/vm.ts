@@ -257,6 +257,15 @@ function checkDevices(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
   if (![vm.disks, vm.nics, vm.hostdevs, vm.expanderBuses].every(Array.isArray)) return;
   const targets = new Map<string, number>();
   vm.disks.forEach((d, i) => {
+    if (d.io === "native" && typeof d.cache === "string" && d.cache !== "none" && d.cache !== "directsync") {
+      issue(ctx, ["disks", i, "io"], `"native" needs cache "none" or "directsync" (O_DIRECT), not "${d.cache}"; use io "io_uring" or "threads" with a host cache`);
+    }
+    if (d.bus && typeof d.target === "string" && !d.target.startsWith(d.bus === "virtio" ? "vd" : "sd")) {
+      issue(ctx, ["disks", i, "target"], `"${d.target}" is not a ${d.bus} disk name; ${d.bus} disks are named ${d.bus === "virtio" ? "vdX" : "sdX"}`);
+    }
+    if (d.iothread !== undefined && d.bus !== undefined && d.bus !== "virtio") {
+      issue(ctx, ["disks", i, "iothread"], `iothreads serve virtio disks; a ${d.bus} disk is served by its controller`);
+    }
     if (d.target) {
       const first = targets.get(d.target);
       if (first !== undefined) issue(ctx, ["disks", i, "target"], `"${d.target}" is already used by disks[${first}]`);
