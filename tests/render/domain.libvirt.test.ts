@@ -224,3 +224,26 @@ describeWith("qemuDaemon", "disk buses and tuning through the real QEMU driver",
     expect(devices.find((d) => d.driver === "virtio-blk-pci")).toMatchObject({ iothread: "iothread1" });
   });
 });
+
+describeWith("virsh", "virtio multiqueue NICs on libvirt's schema and test hypervisor", () => {
+  const nics = [
+    { type: "network" as const, network: "default" },
+    { type: "bridge" as const, bridge: "br0", queues: 2 },
+    { type: "network" as const, network: "default", model: "e1000" as const },
+  ];
+  const queuesOf = (xml: string, name: string) => {
+    const out = virsh("test:///default", [`define ${tempXml(xml)}`, `start ${name}`, `dumpxml ${name}`]);
+    return (domainOf(out.slice(out.indexOf("<domain"))).devices.interface as Node[]).map((i) => i.driver?.["@_queues"]);
+  };
+
+  it("a pinned VM's virtio NICs get a queue per vCPU unless they say otherwise; emulated NICs get none", () => {
+    const { xml } = renderVm(vmSpec({ name: "mq-pinned", vcpus: 4, domainType: "qemu", memory: { size: "256MiB" }, pinning: { vcpus: ["0", "1", "2", "3"] }, nics }));
+    expect(virtXmlValidate(xml, "domain").output).toContain("validates");
+    expect(queuesOf(xml, "mq-pinned")).toEqual(["4", "2", undefined]);
+  });
+
+  it("an unpinned VM's virtio NICs keep one queue unless asked", () => {
+    const { xml } = renderVm(vmSpec({ name: "mq-unpinned", vcpus: 4, domainType: "qemu", memory: { size: "256MiB" }, nics }));
+    expect(queuesOf(xml, "mq-unpinned")).toEqual([undefined, "2", undefined]);
+  });
+});

@@ -75,6 +75,8 @@ const cases: Case[] = [
   ["native I/O over the host cache", withVm({ disks: [{ source: { file: "/srv/a.qcow2" }, cache: "writeback" }] }), "disks[0].io", /"native" needs cache "none" or "directsync" \(O_DIRECT\), not "writeback"/],
   ["a virtio name for a scsi disk", withVm({ disks: [{ source: { file: "/srv/a.qcow2" }, bus: "scsi", target: "vdb" }] }), "disks[0].target", /"vdb" is not a scsi disk name; scsi disks are named sdX/],
   ["an iothread on a sata disk", withVm({ iothreads: 1, disks: [{ source: { file: "/srv/a.qcow2" }, bus: "sata", iothread: 1 }] }), "disks[0].iothread", /iothreads serve virtio disks/],
+  ["queues on an emulated NIC", withVm({ nics: [{ type: "network", network: "default", model: "e1000", queues: 4 }] }), "nics[0].queues", /multiqueue is a virtio feature; a "e1000" NIC has one queue/],
+  ["more queues than a tap has", withVm({ nics: [{ type: "bridge", bridge: "br0", queues: 300 }] }), "nics[0].queues", /300 is out of range; queue count must be 1..256/],
   ["an unknown cache mode", withVm({ disks: [{ source: { file: "/srv/a.qcow2" }, cache: "fast" }] }), "disks[0].cache", /.+/],
   ["null NUMA cells", withVm({ numa: { cells: [null, { cpus: "0-3", memory: "4GiB" }] } }), "numa.cells[0]", /.+/],
   ["a null expander bus", withVm({ expanderBuses: [null], hostdevs: [{ address: "0000:af:00.0" }] }), "expanderBuses[0]", /.+/],

@@ -122,13 +122,15 @@ export function renderDomainArgs(d: DomainModel, secretUsages: ReadonlyMap<numbe
 
 type InterfaceArgs = NonNullable<libvirt.types.input.DomainDevices["interfaces"]> extends pulumi.Input<pulumi.Input<infer I>[]> ? I : never;
 
+const multiqueue = (queues: number | undefined) => (queues !== undefined ? { name: "vhost", queues } : undefined);
+
 function interfaceArgs(n: InterfaceModel): InterfaceArgs {
   const mac = n.mac ? { address: n.mac } : undefined;
   switch (n.kind) {
     case "network":
-      return { mac, trustGuestRxFilters: n.trust ? "yes" : undefined, source: { network: { network: n.network } }, model: n.model ? { type: n.model } : undefined };
+      return { mac, trustGuestRxFilters: n.trust ? "yes" : undefined, source: { network: { network: n.network } }, model: n.model ? { type: n.model } : undefined, driver: multiqueue(n.queues) };
     case "bridge":
-      return { mac, source: { bridge: { bridge: n.bridge } }, model: { type: n.model } };
+      return { mac, source: { bridge: { bridge: n.bridge } }, model: { type: n.model }, driver: multiqueue(n.queues) };
     case "hostdev":
       return { mac, managed: true, trustGuestRxFilters: n.trust ? "yes" : undefined, source: { hostdev: { pci: { address: hostAddress(n.source) } } } };
   }

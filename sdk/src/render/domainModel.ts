@@ -1,6 +1,7 @@
 import { type CpuMode, defaultCpuMode } from "../spec/compute";
 import { formatCpuset } from "../spec/cpuset";
 import { PAGE_SIZES } from "../spec/memory";
+import { MAX_NIC_QUEUES } from "../spec/network";
 import type { PciAddress } from "../spec/pci";
 import type { VmSpec } from "../spec/vm";
 import type { DomainLayout } from "./layout";
@@ -64,8 +65,8 @@ export interface DiskModel {
 }
 
 export type InterfaceModel =
-  | { readonly kind: "network"; readonly network: string; readonly model?: string; readonly mac?: string; readonly vlan?: number; readonly trust?: boolean }
-  | { readonly kind: "bridge"; readonly bridge: string; readonly model: string; readonly mac?: string }
+  | { readonly kind: "network"; readonly network: string; readonly model?: string; readonly mac?: string; readonly vlan?: number; readonly trust?: boolean; readonly queues?: number }
+  | { readonly kind: "bridge"; readonly bridge: string; readonly model: string; readonly mac?: string; readonly queues?: number }
   | {
       readonly kind: "hostdev";
       readonly source: PciAddress;
@@ -155,9 +156,9 @@ export function buildDomainModel(vm: VmSpec, layout: DomainLayout, guestNodeOfDe
     interfaces: vm.nics.map((n, i): InterfaceModel => {
       switch (n.type) {
         case "network":
-          return { kind: "network", network: n.network, model: n.model, mac: n.mac };
+          return { kind: "network", network: n.network, model: n.model, mac: n.mac, queues: nicQueues(vm, n) };
         case "bridge":
-          return { kind: "bridge", bridge: n.bridge, model: n.model, mac: n.mac };
+          return { kind: "bridge", bridge: n.bridge, model: n.model, mac: n.mac, queues: nicQueues(vm, n) };
         case "vf":
           return { kind: "hostdev", source: n.address, mac: n.mac, vlan: n.vlan, trust: n.trust, guestAddress: addressOf(`nics[${i}]`) };
         case "hostdev-network":
@@ -182,6 +183,13 @@ export function passthroughGuestNodes(vm: VmSpec, guestNodeOfDevice: DeviceGuest
 
 /** Guest NUMA cell of a passthrough device, by its path in the spec (`nics[2]`, `hostdevs[0]`), from placement. */
 export type DeviceGuestNodes = Readonly<Record<string, number>>;
+
+/** Queue pairs of a virtio NIC: as asked, else one per vCPU for a pinned VM (whose vCPUs each serve their own), else one. */
+function nicQueues(vm: VmSpec, nic: { model: string; queues?: number }): number | undefined {
+  if (nic.model !== "virtio") return undefined;
+  const queues = nic.queues ?? (vm.pinning ? Math.min(vm.vcpus, MAX_NIC_QUEUES) : 1);
+  return queues > 1 ? queues : undefined;
+}
 
 function assignDiskTargets(vm: VmSpec): DiskModel[] {
   const used = new Set(vm.disks.map((d) => d.target).filter((t): t is string => !!t));

@@ -108,14 +108,24 @@ function cpuElement(d: DomainModel): XmlElement {
   );
 }
 
+const multiqueue = (queues: number | undefined) => queues !== undefined && el("driver", { name: "vhost", queues });
+
 function interfaceElement(n: InterfaceModel): XmlElement {
   const vlan = (tag: number | undefined) => tag !== undefined && el("vlan", {}, el("tag", { id: tag }));
   const mac = (m: string | undefined) => m && el("mac", { address: m });
   switch (n.kind) {
     case "network":
-      return el("interface", { type: "network", trustGuestRxFilters: n.trust || undefined }, mac(n.mac), el("source", { network: n.network }), vlan(n.vlan), n.model && el("model", { type: n.model }));
+      return el(
+        "interface",
+        { type: "network", trustGuestRxFilters: n.trust || undefined },
+        mac(n.mac),
+        el("source", { network: n.network }),
+        vlan(n.vlan),
+        n.model && el("model", { type: n.model }),
+        multiqueue(n.queues),
+      );
     case "bridge":
-      return el("interface", { type: "bridge" }, mac(n.mac), el("source", { bridge: n.bridge }), el("model", { type: n.model }));
+      return el("interface", { type: "bridge" }, mac(n.mac), el("source", { bridge: n.bridge }), el("model", { type: n.model }), multiqueue(n.queues));
     case "hostdev":
       return el(
         "interface",

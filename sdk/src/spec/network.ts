@@ -10,12 +10,23 @@ export const NicModel = z.enum(["virtio", "e1000", "e1000e", "rtl8139"]);
 /** An 802.1Q VLAN id; 4095 is reserved by the standard. */
 export const Vlan = int(0, 4094, "VLAN tag");
 
+/** Linux's limit on a multiqueue tap's queue pairs. */
+export const MAX_NIC_QUEUES = 256;
+
+/**
+ * virtio multiqueue (`<driver name='vhost' queues='N'/>`): queue pairs, each served by its own
+ * vhost thread and guest interrupt, so a guest's network load spreads over its vCPUs.
+ * Default: one per vCPU (at most 256) for a pinned VM's virtio NICs; otherwise one.
+ */
+const Queues = int(1, MAX_NIC_QUEUES, "queue count").optional();
+
 export const NetworkNic = z.object({
   type: z.literal("network"),
   /** libvirt network name. */
   network: LibvirtName,
   model: NicModel.default("virtio"),
   mac: MacAddress.optional(),
+  queues: Queues,
 });
 
 export const BridgeNic = z.object({
@@ -24,6 +35,7 @@ export const BridgeNic = z.object({
   bridge: InterfaceName,
   model: NicModel.default("virtio"),
   mac: MacAddress.optional(),
+  queues: Queues,
 });
 
 /** An SR-IOV VF given to the guest by its PCI address (`<interface type='hostdev'>`). */

@@ -283,6 +283,9 @@ function checkDevices(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
     else map.set(key, where);
   };
   vm.nics.forEach((n, i) => {
+    if ((n.type === "network" || n.type === "bridge") && n.queues !== undefined && n.queues > 1 && n.model !== undefined && n.model !== "virtio") {
+      issue(ctx, ["nics", i, "queues"], `multiqueue is a virtio feature; a "${n.model}" NIC has one queue`);
+    }
     if (n.mac) claim(macs, n.mac, `nics[${i}]`, ["nics", i, "mac"], "MAC");
     if (n.type === "vf" && isPci(n.address)) claim(addresses, formatPciAddress(n.address), `nics[${i}]`, ["nics", i, "address"], "PCI device");
   });
