@@ -59,7 +59,6 @@ describeWithProvider("virtkit on the real Pulumi engine against libvirtd (qemu:/
       hugepages: freeHugepages() >= 32,
       dataSize: "32MiB",
       dataAllowReplace: false,
-      bad: false,
     };
     project = new PulumiProject("e2e", { "index.ts": PROGRAM, "knobs.json": JSON.stringify(knobs, null, 2) });
     project.init({ luksPassphrase: { value: "correct horse battery staple", secret: true } });

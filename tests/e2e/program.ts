@@ -23,8 +23,6 @@ export interface Knobs {
   dataSize: string;
   /** Allow the encrypted data volume to be replaced (unprotects it, so destroy may remove it). */
   dataAllowReplace: boolean;
-  /** Break the spec: a topology that does not add up to the vCPU count. */
-  bad: boolean;
 }
 
 export const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
@@ -56,7 +54,7 @@ const vm = new virtkit.PinnedVm(
   {
     host,
     vcpus: 2,
-    cpu: { topology: { sockets: 1, cores: k.bad ? 3 : 2, threads: 1 } },
+    cpu: { topology: { sockets: 1, cores: 2, threads: 1 } },
     domainType: k.domainType,
     domainName: k.domainName,
     chipset: k.chipset,

@@ -164,6 +164,19 @@ describe("validation errors", () => {
     expect((error as VirtkitValidationError).reason).toMatch(/… \(\d+ more characters\)$/);
   });
 
+  it.each([
+    ["cache", { cache: "fast" }],
+    ["bus", { bus: "ide", target: "vdb", iothread: 1 }],
+  ])("say a bad %s once, as its own problem", (field, disk) => {
+    let error: unknown;
+    try {
+      parseOrThrow(VmSpec, withVm({ iothreads: 1, disks: [{ source: { file: "/srv/a.qcow2" }, ...disk }] }), 'PinnedVm "vm1"');
+    } catch (e) {
+      error = e;
+    }
+    expect((error as VirtkitValidationError).issues.map((i) => i.path)).toEqual([`disks[0].${field}`]);
+  });
+
   it("accept the valid base VM", () => {
     const vm = parseOrThrow(VmSpec, base() as VmSpecInput, "x");
     expect(vm.memory.size).toBe(4 * 1024 ** 3);

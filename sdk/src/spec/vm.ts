@@ -4,8 +4,8 @@ import { CpuSpec, MAX_VCPUS, Pinning, Realtime } from "./compute";
 import { formatCpuset } from "./cpuset";
 import { MemorySpec, PAGE_SIZES } from "./memory";
 import { NumaSpec } from "./numa";
-import { DiskSpec } from "./storage";
-import { HostdevSpec, NicSpec } from "./network";
+import { DiskBus, DiskSpec } from "./storage";
+import { HostdevSpec, NicModel, NicSpec } from "./network";
 import { Chipset, ExpanderBus, Firmware } from "./platform";
 import { formatPciAddress } from "./pci";
 import { formatSize } from "./units";
@@ -257,13 +257,15 @@ function checkDevices(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
   if (![vm.disks, vm.nics, vm.hostdevs, vm.expanderBuses].every(Array.isArray)) return;
   const targets = new Map<string, number>();
   vm.disks.forEach((d, i) => {
-    if (d.io === "native" && typeof d.cache === "string" && d.cache !== "none" && d.cache !== "directsync") {
+    // judged only between modes that parsed: a bad cache is its own problem, not the I/O mode's
+    if (d.io === "native" && ["writethrough", "writeback", "unsafe"].includes(d.cache)) {
       issue(ctx, ["disks", i, "io"], `"native" needs cache "none" or "directsync" (O_DIRECT), not "${d.cache}"; use io "io_uring" or "threads" with a host cache`);
     }
-    if (d.bus && typeof d.target === "string" && !d.target.startsWith(d.bus === "virtio" ? "vd" : "sd")) {
+    const bus = DiskBus.safeParse(d.bus).data;
+    if (bus && typeof d.target === "string" && !d.target.startsWith(bus === "virtio" ? "vd" : "sd")) {
       issue(ctx, ["disks", i, "target"], `"${d.target}" is not a ${d.bus} disk name; ${d.bus} disks are named ${d.bus === "virtio" ? "vdX" : "sdX"}`);
     }
-    if (d.iothread !== undefined && d.bus !== undefined && d.bus !== "virtio") {
+    if (d.iothread !== undefined && bus !== undefined && bus !== "virtio") {
       issue(ctx, ["disks", i, "iothread"], `iothreads serve virtio disks; a ${d.bus} disk is served by its controller`);
     }
     if (d.target) {
@@ -283,8 +285,10 @@ function checkDevices(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
     else map.set(key, where);
   };
   vm.nics.forEach((n, i) => {
-    if ((n.type === "network" || n.type === "bridge") && n.queues !== undefined && n.queues > 1 && n.model !== undefined && n.model !== "virtio") {
-      issue(ctx, ["nics", i, "queues"], `multiqueue is a virtio feature; a "${n.model}" NIC has one queue`);
+    // judged only for a model that parsed: a bad model is its own problem
+    const model = (n.type === "network" || n.type === "bridge") && typeof n.queues === "number" && n.queues > 1 ? NicModel.safeParse(n.model).data : undefined;
+    if (model && model !== "virtio") {
+      issue(ctx, ["nics", i, "queues"], `multiqueue is a virtio feature; a "${model}" NIC has one queue`);
     }
     if (n.mac) claim(macs, n.mac, `nics[${i}]`, ["nics", i, "mac"], "MAC");
     if (n.type === "vf" && isPci(n.address)) claim(addresses, formatPciAddress(n.address), `nics[${i}]`, ["nics", i, "address"], "PCI device");
