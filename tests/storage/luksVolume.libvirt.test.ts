@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { renderVm, renderVolumeXml } from "../../sdk/src/render";
 import { VolumeSpec } from "../../sdk/src/spec";
 import { parseOrThrow } from "../../sdk/src/spec/validate";
@@ -54,6 +55,31 @@ describeWith("qemuDaemon", "LUKS volumes made by virtkit's provider on a real li
     await expect(luksVolumeProvider.create(clash)).rejects.toThrow();
     expect(virsh(uri, ["secret-list"])).not.toContain(clash.secretUuid);
     await luksVolumeProvider.delete!(first.id, first.outs);
+  });
+
+  it("tries again when qemu-img could not time its key derivation, and only then", async () => {
+    // a virsh that fails the first vol-create the way qemu-img now and then does
+    const bin = scratchDir();
+    const marker = join(bin, "failed-once");
+    const real = execFileSync("sh", ["-c", "command -v virsh"], { encoding: "utf8" }).trim();
+    writeFileSync(
+      join(bin, "virsh"),
+      `#!/bin/sh
+case "$*" in *vol-create*) if [ ! -e ${marker} ]; then touch ${marker}; echo "error: qemu-img: x.qcow2: Unable to get accurate CPU usage" >&2; exit 1; fi;; esac
+exec ${real} "$@"
+`,
+      { mode: 0o755 },
+    );
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      const created = await luksVolumeProvider.create(inputs("retried.qcow2"));
+      expect(existsSync(marker)).toBe(true);
+      expect(existsSync(created.id)).toBe(true);
+      await luksVolumeProvider.delete!(created.id, created.outs);
+    } finally {
+      process.env.PATH = path;
+    }
   });
 
   it("replaces the volume when what it is changes", async () => {

@@ -38,7 +38,8 @@ export const luksVolumeProvider: pulumi.dynamic.ResourceProvider = {
     const os = require("node:os") as typeof import("node:os");
     const path = require("node:path") as typeof import("node:path");
     /* eslint-enable @typescript-eslint/no-require-imports */
-    const virsh = (...args: string[]) => execFileSync("virsh", ["-q", "-c", inputs.uri, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    // the environment named, not taken implicitly: whatever PATH the caller set finds virsh
+    const virsh = (...args: string[]) => execFileSync("virsh", ["-q", "-c", inputs.uri, ...args], { encoding: "utf8", env: process.env, stdio: ["ignore", "pipe", "pipe"] }).trim();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtkit-luks-"));
     const file = (name: string, content: string) => {
       const f = path.join(dir, name);
@@ -57,7 +58,18 @@ export const luksVolumeProvider: pulumi.dynamic.ResourceProvider = {
       virsh("secret-define", file("secret.xml", secretXml));
       try {
         virsh("secret-set-value", inputs.secretUuid, "--file", file("passphrase", inputs.passphrase), "--plain");
-        virsh("vol-create", inputs.pool, file("volume.xml", inputs.volumeXml));
+        // qemu-img times its key derivation on the thread's CPU clock and, now and then, reads
+        // no time at all ("Unable to get accurate CPU usage"): that failure alone is tried again
+        const volumeXml = file("volume.xml", inputs.volumeXml);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            virsh("vol-create", inputs.pool, volumeXml);
+            break;
+          } catch (e) {
+            const stderr = String((e as { stderr?: unknown }).stderr ?? "");
+            if (attempt >= 3 || !/Unable to get accurate CPU usage/.test(stderr)) throw e;
+          }
+        }
       } catch (e) {
         virsh("secret-undefine", inputs.secretUuid);
         throw e;
