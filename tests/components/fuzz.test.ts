@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { settle } from "../support/mocks";
 import { virtXmlValidate } from "../support/libvirt";
-import { capabilities, resources, useMockedVirtkit, virtkit } from "./harness";
+import { capabilities, resources, uniqueUri, useMockedVirtkit, virtkit } from "./harness";
 
 useMockedVirtkit();
 
@@ -60,7 +60,7 @@ describe("PinnedVm with one hostile part", () => {
       fc.asyncProperty(mutation, async ({ path, value }) => {
         const name = `fuzz${++n}`;
         // a host of its own, so each case is judged on its input, not on a host filled by earlier cases
-        const host = new virtkit.LibvirtHost(`fuzz-host${n}`, { uri: "qemu:///system", capabilities, reservedCpus: "0-1,32-33" });
+        const host = new virtkit.LibvirtHost(`fuzz-host${n}`, { uri: uniqueUri(), capabilities, reservedCpus: "0-1,32-33" });
         const args = { ...setAt(valid(), path, value), host };
         let vm: InstanceType<typeof virtkit.PinnedVm> | undefined;
         try {

@@ -25,3 +25,10 @@ export const domains = () => resources.filter((r) => r.type === "libvirt:index/d
 let seq = 0;
 /** A name no other test of the file uses (the mock engine, unlike the real one, would not object). */
 export const uniq = (base: string) => `${base}${++seq}`;
+
+let hosts = 0;
+/**
+ * A URI no other host of the file uses: under one program run, hosts of one URI are one
+ * hypervisor with one ledger, and these tests mean distinct hosts.
+ */
+export const uniqueUri = () => `qemu+ssh://root@hv${++hosts}.test/system`;

@@ -1,11 +1,11 @@
 import { captureChildren, registration, settle, valueOf } from "../support/mocks";
-import { capabilities, devices, domains, resources, uniq, useMockedVirtkit, virtkit } from "./harness";
+import { capabilities, devices, domains, resources, uniq, uniqueUri, useMockedVirtkit, virtkit } from "./harness";
 
 useMockedVirtkit();
 
 describe("PinnedVm on a host without capabilities", () => {
   it("registers one Domain with the explicit pins, hugepages, NUMA binding and topology", async () => {
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri() });
     const vmName = uniq("db");
     const vm = new virtkit.PinnedVm(vmName, {
       host,
@@ -31,7 +31,7 @@ describe("PinnedVm on a host without capabilities", () => {
   });
 
   it("refuses pinning \"auto\" without the host's capabilities, before registering anything", async () => {
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri() });
     const before = domains().length;
     expect(() => new virtkit.PinnedVm("auto-x", { host, vcpus: 2, pinning: "auto", memory: { size: "1GiB" } })).toThrow(/pinning: "auto" needs the host's capabilities/);
     await settle();
@@ -40,7 +40,7 @@ describe("PinnedVm on a host without capabilities", () => {
   });
 
   it("throws a VirtkitValidationError for an invalid topology and registers no Domain", async () => {
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri() });
     let error: unknown;
     try {
       new virtkit.PinnedVm("bad", { host, vcpus: 4, cpu: { topology: { sockets: 1, cores: 3, threads: 1 } }, memory: { size: "4GiB" } });
@@ -54,7 +54,7 @@ describe("PinnedVm on a host without capabilities", () => {
   });
 
   it("refuses placement options outside their set, every problem at once, before registering anything", async () => {
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri() });
     const name = uniq("opts");
     let error: unknown;
     try {
@@ -78,7 +78,7 @@ describe("PinnedVm on a host without capabilities", () => {
   });
 
   it("refuses one volume or NIC twice in one VM, naming where it already is", () => {
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri() });
     const volume = new virtkit.Qcow2Volume(uniq("twice"), { host, pool: "default", size: "1GiB" });
     const nic = new virtkit.SriovNic(uniq("twice"), { host, vf: { address: "0000:3b:02.1" } });
     expect(() => new virtkit.PinnedVm(uniq("vm"), { host, vcpus: 1, memory: { size: "1GiB" }, disks: [volume, volume], nics: [nic, nic] })).toThrow(
@@ -87,21 +87,21 @@ describe("PinnedVm on a host without capabilities", () => {
   });
 
   it("refuses two VMs with the same domain name on one host", () => {
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri() });
     new virtkit.PinnedVm(uniq("a"), { host, vcpus: 1, memory: { size: "1GiB" }, domainName: "web" });
     expect(() => new virtkit.PinnedVm(uniq("b"), { host, vcpus: 1, memory: { size: "1GiB" }, domainName: "web" })).toThrow(/domain "web" on host .* is already declared by PinnedVm "a\d+"/);
   });
 
   it("marks the properties that replace the domain", async () => {
     const domain = captureChildren("libvirt:index/domain:Domain");
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri() });
     new virtkit.PinnedVm(uniq("r"), { host, vcpus: 1, memory: { size: "1GiB" } }, { transformations: [domain.transformation] });
     expect(domain.captured.at(-1)?.opts.replaceOnChanges).toEqual(["name", "type", "os.typeMachine", "os.firmware"]);
   });
 });
 
 describe("PinnedVm on a known host", () => {
-  const host2s = () => new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu+ssh://root@hv1/system", capabilities, devices, reservedCpus: "0-1,32-33" });
+  const host2s = () => new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri(), capabilities, devices, reservedCpus: "0-1,32-33" });
 
   it("places vCPUs, hugepages and the PF's VF on the PF's NUMA node", async () => {
     const host = host2s();
@@ -178,8 +178,8 @@ describe("PinnedVm on a known host", () => {
 
 describe("component names", () => {
   it("are unique per component type in a program, as the engine's URNs require", () => {
-    const hv1 = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
-    const hv2 = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const hv1 = new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri() });
+    const hv2 = new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri() });
     new virtkit.PinnedVm("twin", { host: hv1, vcpus: 1, memory: { size: "1GiB" } });
     expect(() => new virtkit.PinnedVm("twin", { host: hv2, vcpus: 1, memory: { size: "1GiB" } })).toThrow(
       /PinnedVm "twin": another PinnedVm is already named "twin" in this program/,
@@ -190,7 +190,7 @@ describe("component names", () => {
 });
 
 describe("parts of a VM", () => {
-  const known = () => new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system", capabilities, devices });
+  const known = () => new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri(), capabilities, devices });
 
   it("must be on the VM's host", () => {
     const hv1 = known();
@@ -229,7 +229,7 @@ describe("parts of a VM", () => {
 
   it("make the domain wait for the hostdev network its VF comes from", async () => {
     const domain = captureChildren("libvirt:index/domain:Domain");
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri() });
     const nic = new virtkit.SriovNic(uniq("pool"), { host, pf: "enp59s0f0" });
     new virtkit.PinnedVm(uniq("vm"), { host, vcpus: 1, memory: { size: "1GiB" }, nics: [nic] }, { transformations: [domain.transformation] });
     expect(nic.network).toBeDefined();
@@ -238,7 +238,7 @@ describe("parts of a VM", () => {
 
   it("make the domain wait for what the program made the VM depend on, besides its own parts", async () => {
     const domain = captureChildren("libvirt:index/domain:Domain");
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri() });
     const nic = new virtkit.SriovNic(uniq("pool"), { host, pf: "enp59s0f0" });
     const other = new virtkit.Qcow2Volume(uniq("other"), { host, pool: "default", size: "1GiB" });
     new virtkit.PinnedVm(uniq("vm"), { host, vcpus: 1, memory: { size: "1GiB" }, nics: [nic] }, { dependsOn: [other], transformations: [domain.transformation] });
@@ -246,7 +246,7 @@ describe("parts of a VM", () => {
   });
 
   it("a volume's default name is checked before anything registers", async () => {
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri() });
     const long = `v${"x".repeat(60)}`;
     expect(() => new virtkit.Qcow2Volume(long, { host, pool: "default", size: "1GiB" })).toThrow(/name: .* is 67 characters long; at most 64/);
     await settle();
@@ -255,7 +255,7 @@ describe("parts of a VM", () => {
 });
 
 describe("explicit NUMA bindings and placement", () => {
-  const known = () => new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system", capabilities, devices, reservedCpus: "0-1,32-33" });
+  const known = () => new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri(), capabilities, devices, reservedCpus: "0-1,32-33" });
   const twoCells = { cells: [{ cpus: "0-1", memory: "2GiB" }, { cpus: "2-3", memory: "2GiB" }] };
 
   it("auto placement honours a memnode: the cells go to the bound node and its pool pays", async () => {
@@ -297,7 +297,7 @@ describe("explicit NUMA bindings and placement", () => {
 });
 
 describe("host NUMA nodes a VM names", () => {
-  const known = () => new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system", capabilities, devices });
+  const known = () => new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri(), capabilities, devices });
 
   it("must exist on the host, reported at the field the user wrote", () => {
     const host = known();
@@ -321,7 +321,7 @@ describe("host NUMA nodes a VM names", () => {
 
 describe("options only placement can act on", () => {
   it("are reported as ignored on a host without capabilities", async () => {
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri() });
     const name = uniq("lonely");
     new virtkit.PinnedVm(name, { host, vcpus: 1, pinning: { vcpus: ["2"] }, memory: { size: "1GiB" }, emulator: "dedicated", strictLocality: true });
     const planned = virtkit.plannedVms().find((v) => v.component === `PinnedVm "${name}"`)!;

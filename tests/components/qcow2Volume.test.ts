@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { captureChildren, isSecret, registration, settle, valueOf } from "../support/mocks";
-import { resources, uniq, useMockedVirtkit, virtkit } from "./harness";
+import { resources, uniq, uniqueUri, useMockedVirtkit, virtkit } from "./harness";
 import { stableUuid } from "../../sdk/src/storage/Qcow2Volume";
 import { schemaProblems } from "../support/providerSchema";
 
@@ -25,7 +25,7 @@ function plainOccurrences(value: unknown, needle: string, path = "$"): string[] 
 describe("Qcow2Volume", () => {
   it("creates a base from a URL and a protected copy-on-write overlay on it", async () => {
     const volumeOpts = captureChildren("libvirt:index/volume:Volume");
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri() });
     const name = uniq("root");
     const vol = new virtkit.Qcow2Volume(name, { host, pool: "default", size: "40GiB", baseImage: { url: "https://images.example/debian-12.qcow2" } }, { transformations: [volumeOpts.transformation] });
     const baseName = await valueOf(vol.base!.name);
@@ -43,7 +43,7 @@ describe("Qcow2Volume", () => {
   });
 
   it("shares one base image between the overlays of one URL in one pool of a host", () => {
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri() });
     const url = "https://images.example/debian-12.qcow2";
     const a = new virtkit.Qcow2Volume(uniq("a"), { host, pool: "default", size: "10GiB", baseImage: { url } });
     const b = new virtkit.Qcow2Volume(uniq("b"), { host, pool: "default", size: "20GiB", baseImage: { url } });
@@ -55,7 +55,7 @@ describe("Qcow2Volume", () => {
   it("keeps the LUKS passphrase a secret from the program to the volume resource", async () => {
     const luks = captureChildren("pulumi-nodejs:dynamic/virtkit:LuksVolume");
     const captured = luks.captured;
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri() });
     const volName = uniq("enc");
     const vol = new virtkit.Qcow2Volume(volName, { host, pool: "default", size: "10GiB", encryption: { passphrase: "hunter2" } }, { transformations: [luks.transformation] });
     // serialising a dynamic provider is asynchronous: let it finish inside the test
@@ -66,7 +66,7 @@ describe("Qcow2Volume", () => {
     expect(await isSecret(captured[0].props.passphrase as pulumi.Output<string>)).toBe(true);
     expect((captured[0].opts as pulumi.CustomResourceOptions).additionalSecretOutputs).toContain("passphrase");
     // a stable secret UUID, derived from host, pool and volume name
-    expect(vol.secretUuid).toBe(stableUuid(`qemu:///system|default|${volName}.qcow2`));
+    expect(vol.secretUuid).toBe(stableUuid(`${host.uri}|default|${volName}.qcow2`));
     expect(await valueOf(vol.volumeXml)).toContain(`<secret type="passphrase" uuid="${vol.secretUuid}"/>`);
 
     const vmName = uniq("e");
@@ -83,7 +83,7 @@ describe("Qcow2Volume", () => {
   });
 
   it("refuses encryption without a passphrase", () => {
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri() });
     expect(() => new virtkit.Qcow2Volume(uniq("nopass"), { host, pool: "default", size: "1GiB", encryption: { passphrase: "" } })).toThrow(/encryption.passphrase: a LUKS volume needs a passphrase/);
   });
 
@@ -91,7 +91,7 @@ describe("Qcow2Volume", () => {
     ["a passphrase that is not a string or secret", { encryption: { passphrase: 42 } }, /encryption.passphrase: a LUKS volume needs a passphrase: a non-empty string or a Pulumi secret/],
     ["a base volume that is not a Qcow2Volume", { baseImage: { volume: "nope" } }, /baseImage: expected \{ url \} or \{ volume: a Qcow2Volume \}/],
   ])("refuses %s before registering", async (_label, patch, message) => {
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri() });
     const name = uniq("bad-vol");
     expect(() => new virtkit.Qcow2Volume(name, { host, pool: "default", size: "1GiB", ...patch } as never)).toThrow(message);
     await settle();
@@ -99,7 +99,7 @@ describe("Qcow2Volume", () => {
   });
 
   it("refuses a size that is not a size, naming the field", () => {
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri() });
     expect(() => new virtkit.Qcow2Volume("v", { host, pool: "default", size: "40G" })).toThrow(/Qcow2Volume "v": size: "40G" is not a size/);
   });
 });
@@ -107,7 +107,7 @@ describe("Qcow2Volume", () => {
 describe("Qcow2Volume replacement", () => {
   it("is allowed only when asked for: allowReplace drops the protection", async () => {
     const volumeOpts = captureChildren("libvirt:index/volume:Volume");
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri() });
     const name = uniq("scratch");
     new virtkit.Qcow2Volume(name, { host, pool: "default", size: "1GiB", allowReplace: true }, { transformations: [volumeOpts.transformation] });
     await registration(resources, "libvirt:index/volume:Volume", name);
@@ -115,7 +115,7 @@ describe("Qcow2Volume replacement", () => {
   });
 
   it("refuses two volumes with one name in one pool", () => {
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri() });
     new virtkit.Qcow2Volume("data-a", { host, pool: "default", size: "1GiB", name: "data.qcow2" });
     expect(() => new virtkit.Qcow2Volume("data-b", { host, pool: "default", size: "1GiB", name: "data.qcow2" })).toThrow(
       /Qcow2Volume "data-b": name: volume "default\/data.qcow2" on host .* is already declared by Qcow2Volume "data-a"/,

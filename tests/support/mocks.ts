@@ -78,3 +78,6 @@ export function captureChildren(type: string): { transformation: pulumi.Resource
   };
   return { transformation, captured, byName: (name) => captured.find((c) => c.name === name) };
 }
+
+/** How a secret input reaches the mock engine: Pulumi's secret envelope around the value. */
+export const secretInput = (value: unknown) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value });

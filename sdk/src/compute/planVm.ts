@@ -137,7 +137,7 @@ function checkParts(args: PinnedVmArgs, component: string): void {
     const earlier = firstPath.get(part);
     if (earlier) return [{ path, reason: `${part.attachment.component} is already ${earlier} of this VM` }];
     firstPath.set(part, path);
-    const issue = part instanceof HugepageMemory ? part.attachment.check(component, path) : checkHostBound(part, component, args.host.hostName, path);
+    const issue = part instanceof HugepageMemory ? part.attachment.check(component, path) : checkHostBound(part, component, args.host, path);
     return issue ? [issue] : [];
   });
   if (issues.length) throw new VirtkitValidationError(component, issues);

@@ -23,14 +23,20 @@ export class Attachment {
 
 /** Something that exists on one host, such as a volume in its pool or a device on its bus. */
 export interface HostBound {
-  readonly host: { readonly hostName: string };
+  readonly host: BoundHost;
   readonly attachment: Attachment;
 }
 
-/** The problem with using `part` (at `path`) in a VM on `hostName`, if any. */
-export function checkHostBound(part: HostBound, vm: string, hostName: string, path: string): ValidationIssue | undefined {
-  if (part.host.hostName !== hostName) {
-    return { path, reason: `${part.attachment.component} is on host ${part.host.hostName}, not on ${hostName}` };
+/** A host as parts name it: its name, and the hypervisor it is a handle on (hosts of one URI share one). */
+export interface BoundHost {
+  readonly hostName: string;
+  readonly hypervisor: object;
+}
+
+/** The problem with using `part` (at `path`) in a VM on `host`, if any: parts of any handle on the VM's hypervisor will do. */
+export function checkHostBound(part: HostBound, vm: string, host: BoundHost, path: string): ValidationIssue | undefined {
+  if (part.host.hypervisor !== host.hypervisor) {
+    return { path, reason: `${part.attachment.component} is on host ${part.host.hostName}, not on ${host.hostName}` };
   }
   return part.attachment.check(vm, path);
 }

@@ -128,7 +128,7 @@ async function planJson(options: PlanOptions, out: (s: string) => void): Promise
       warnings: vm.warnings,
       ...(options.xml ? { domainXml: vm.domainXml } : {}),
     })),
-    capacity: result.hosts.flatMap((h) => (h.ledger ? [capacityReport(h.ledger)] : [])),
+    capacity: [...new Set(result.hosts.flatMap((h) => (h.ledger ? [h.ledger] : [])))].map(capacityReport),
     libvirt: options.libvirt ? { uri: options.uri, verdicts } : undefined,
   });
   return verdicts.some((v) => !v.ok) ? 1 : 0;

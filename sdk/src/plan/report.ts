@@ -29,6 +29,7 @@ export function formatPlacement(plan: ProgramPlan): string {
 }
 
 export function formatCapacity(plan: ProgramPlan): string {
-  const reports = plan.hosts.flatMap((h) => (h.ledger ? [capacityReport(h.ledger)] : []));
+  // hosts of one URI share a ledger: report it once
+  const reports = [...new Set(plan.hosts.flatMap((h) => (h.ledger ? [h.ledger] : [])))].map(capacityReport);
   return reports.length ? formatCapacityTable(reports) : "(no host with known capabilities)";
 }

@@ -95,7 +95,9 @@ export class Qcow2Volume extends pulumi.ComponentResource {
     this.poolName = a.pool;
     this.volumeName = volumeName;
     this.sizeBytes = a.size;
-    this.secretUuid = a.encryption && (a.encryption.secretUuid ?? stableUuid(`${args.host.uri}|${a.pool}|${this.volumeName}`));
+    // derived from the URI as written; a URI known only at deployment cannot key it, the host's name does
+    const hostKey = typeof args.host.uri === "string" ? args.host.uri : `LibvirtHost:${args.host.hostName}`;
+    this.secretUuid = a.encryption && (a.encryption.secretUuid ?? stableUuid(`${hostKey}|${a.pool}|${this.volumeName}`));
     args.host.claimName("volume", `${a.pool}/${this.volumeName}`, component, "name");
 
     // Replacing a data volume loses its data: refused unless asked for.
@@ -126,7 +128,7 @@ export class Qcow2Volume extends pulumi.ComponentResource {
     if (this.passphrase && this.secretUuid) {
       this.volume = new LuksVolume(
         name,
-        { uri: args.host.uri, pool: a.pool, name: this.volumeName, volumeXml: this.volumeXml, secretUuid: this.secretUuid, passphrase: this.passphrase },
+        { uri: args.host.uriOutput, pool: a.pool, name: this.volumeName, volumeXml: this.volumeXml, secretUuid: this.secretUuid, passphrase: this.passphrase },
         { ...dataOpts, replaceOnChanges: ["*"] },
       );
     } else {
