@@ -328,3 +328,41 @@ describe("options only placement can act on", () => {
     expect(planned.warnings).toEqual([expect.stringMatching(/^emulator: "dedicated" needs the host's capabilities/), expect.stringMatching(/^strictLocality: needs the host's devices/)]);
   });
 });
+
+describe("vhost-user NICs", () => {
+  it("on shared hugepages: the domain gets the socket and shared memory, and what the provider may not carry is reported", async () => {
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const name = uniq("dpdk");
+    new virtkit.PinnedVm(name, {
+      host, vcpus: 2, pinning: { vcpus: ["2", "3"] },
+      memory: new virtkit.HugepageMemory(uniq("mem"), { size: "2GiB", pageSize: "1GiB", shared: true }),
+      nics: [{ type: "vhostuser", path: "/var/run/openvswitch/vhu0", mode: "server" }],
+    });
+    const d = await registration(resources, "libvirt:index/domain:Domain", name);
+    expect(d.inputs.memoryBacking.memoryAccess).toEqual({ mode: "shared" });
+    expect(d.inputs.devices.interfaces).toEqual([
+      { source: { vhostUser: { dev: "/var/run/openvswitch/vhu0", chardev: { unix: { path: "/var/run/openvswitch/vhu0", mode: "server" } } } }, model: { type: "virtio" }, driver: { queues: 2 } },
+    ]);
+    const planned = virtkit.plannedVms().find((v) => v.component === `PinnedVm "${name}"`)!;
+    expect(planned.warnings).toEqual([expect.stringMatching(/^nics\[0\]: provider v0.9.7's vhost_user source requires a "dev"/)]);
+  });
+
+  it("on hugepages that are not shared: refused, naming the NIC and the memory, before anything registers", async () => {
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const name = uniq("dpdk");
+    const before = domains().length;
+    const memory = new virtkit.HugepageMemory(uniq("mem"), { size: "2GiB", pageSize: "1GiB" });
+    let error: InstanceType<typeof virtkit.VirtkitValidationError> | undefined;
+    try {
+      new virtkit.PinnedVm(name, { host, vcpus: 2, memory, nics: [{ type: "network", network: "default" }, { type: "vhostuser", path: "/run/vhu1" }] });
+    } catch (e) {
+      error = e as typeof error;
+    }
+    expect(error).toBeInstanceOf(virtkit.VirtkitValidationError);
+    expect(error!.issues).toEqual([{ path: "nics[1]", reason: expect.stringMatching(/vhost-user NIC needs the guest's memory on shared hugepages.*memory a HugepageMemory with shared: true/) }]);
+    await settle();
+    expect(domains().length).toBe(before);
+    // with shared hugepages the same NIC is taken
+    expect(() => new virtkit.PinnedVm(uniq("dpdk"), { host, vcpus: 2, memory: new virtkit.HugepageMemory(uniq("mem"), { size: "2GiB", pageSize: "1GiB", shared: true }), nics: [{ type: "vhostuser", path: "/run/vhu1" }] })).not.toThrow();
+  });
+});

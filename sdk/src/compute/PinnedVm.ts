@@ -27,7 +27,7 @@ export type PinnedVmArgs = Omit<SpecIn, "name" | "memory" | "disks" | "nics" | "
     memory: HugepageMemory | SpecIn["memory"];
     /** Disks in guest order (vda, vdb, ...): Qcow2Volumes or `{ source: { pool, volume } | { file } }`. */
     disks?: (Qcow2Volume | Item<"disks">)[];
-    /** NICs in guest order: SriovNics or `{ type: "network" | "bridge" | "vf" | "hostdev-network", ... }`. */
+    /** NICs in guest order: SriovNics or `{ type: "network" | "bridge" | "direct" | "vhostuser" | "vf" | "hostdev-network", ... }`. */
     nics?: (SriovNic | Item<"nics">)[];
     /** Whole PCI devices passed through: PciPassthroughs or `{ address, managed? }`. */
     hostdevs?: (PciPassthrough | Item<"hostdevs">)[];

@@ -15,7 +15,8 @@ export type DomainArgs = libvirt.DomainArgs;
  * What the domain XML says but provider v0.9.7 cannot carry, so it is reported to users
  * instead of dropped silently. In its schema `devices.controllers[].pci.target` and every
  * device `address` have no attributes (no expander-bus busNr or NUMA node, no guest PCI
- * address), and `vlan.tags[].id` and `encryption.secrets[].uuid` are read-only.
+ * address), `vlan.tags[].id` and `encryption.secrets[].uuid` are read-only, and a vhost-user source
+ * is documented with a required `dev` that libvirt's XML does not have.
  */
 export function providerGaps(d: DomainModel, known: { disksWithSecretUsage?: ReadonlySet<number> } = {}): string[] {
   const gaps: string[] = [];
@@ -31,6 +32,14 @@ export function providerGaps(d: DomainModel, known: { disksWithSecretUsage?: Rea
   d.interfaces.forEach((n, i) => {
     if ("vlan" in n && n.vlan !== undefined) {
       gaps.push(`nics[${i}]: provider v0.9.7 has vlan.tags[].id read-only, so VLAN ${n.vlan} is not set; set it on the VF (ip link set PF vf N vlan ${n.vlan}) or use a hostdev network with a port group`);
+    }
+  });
+  d.interfaces.forEach((n, i) => {
+    if (n.kind === "vhostuser") {
+      gaps.push(
+        `nics[${i}]: provider v0.9.7's vhost_user source requires a "dev" that libvirt's vhostuser interface has no counterpart for; ` +
+          `virtkit passes the socket ${n.path} there and as chardev.unix (path, mode ${n.mode}): check \`virsh dumpxml\` after \`pulumi up\``,
+      );
     }
   });
   d.disks.forEach((disk, i) => {
@@ -130,7 +139,23 @@ function interfaceArgs(n: InterfaceModel): InterfaceArgs {
     case "network":
       return { mac, trustGuestRxFilters: n.trust ? "yes" : undefined, source: { network: { network: n.network } }, model: n.model ? { type: n.model } : undefined, driver: multiqueue(n.queues) };
     case "bridge":
-      return { mac, source: { bridge: { bridge: n.bridge } }, model: { type: n.model }, driver: multiqueue(n.queues) };
+      return {
+        mac,
+        source: { bridge: { bridge: n.bridge } },
+        // the params branch names the virtualport's type; an OVS port without ids is still one
+        virtualPort: n.openvswitch && { params: { openVSwitch: n.openvswitch.interfaceId || n.openvswitch.profileId ? { interfaceId: n.openvswitch.interfaceId, profileId: n.openvswitch.profileId } : PRESENT } },
+        model: { type: n.model },
+        driver: multiqueue(n.queues),
+      };
+    case "direct":
+      return { mac, source: { direct: { dev: n.dev, mode: n.mode } }, model: { type: n.model }, driver: multiqueue(n.queues) };
+    case "vhostuser":
+      return {
+        mac,
+        source: { vhostUser: { dev: n.path, chardev: { unix: { path: n.path, mode: n.mode } } } },
+        model: { type: "virtio" },
+        driver: n.queues !== undefined ? { queues: n.queues } : undefined,
+      };
     case "hostdev":
       return { mac, managed: true, trustGuestRxFilters: n.trust ? "yes" : undefined, source: { hostdev: { pci: { address: hostAddress(n.source) } } } };
   }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { type CpuMode, defaultCpuMode } from "../spec/compute";
 import { formatCpuset } from "../spec/cpuset";
 import { PAGE_SIZES } from "../spec/memory";
@@ -66,7 +67,9 @@ export interface DiskModel {
 
 export type InterfaceModel =
   | { readonly kind: "network"; readonly network: string; readonly model?: string; readonly mac?: string; readonly vlan?: number; readonly trust?: boolean; readonly queues?: number }
-  | { readonly kind: "bridge"; readonly bridge: string; readonly model: string; readonly mac?: string; readonly queues?: number }
+  | { readonly kind: "bridge"; readonly bridge: string; readonly model: string; readonly mac?: string; readonly queues?: number; readonly openvswitch?: OpenvswitchPortModel }
+  | { readonly kind: "direct"; readonly dev: string; readonly mode: string; readonly model: string; readonly mac?: string; readonly queues?: number }
+  | { readonly kind: "vhostuser"; readonly path: string; readonly mode: "server" | "client"; readonly mac?: string; readonly queues?: number }
   | {
       readonly kind: "hostdev";
       readonly source: PciAddress;
@@ -75,6 +78,12 @@ export type InterfaceModel =
       readonly trust: boolean;
       readonly guestAddress?: GuestPciAddress;
     };
+
+/** An Open vSwitch port (`<virtualport type='openvswitch'>`), with the identity the spec gave it. */
+export interface OpenvswitchPortModel {
+  readonly interfaceId?: string;
+  readonly profileId?: string;
+}
 
 /** A slot on the guest's PCI(e) topology: bus = index of the controller that provides it. */
 export interface GuestPciAddress {
@@ -158,7 +167,19 @@ export function buildDomainModel(vm: VmSpec, layout: DomainLayout, guestNodeOfDe
         case "network":
           return { kind: "network", network: n.network, model: n.model, mac: n.mac, queues: nicQueues(vm, n) };
         case "bridge":
-          return { kind: "bridge", bridge: n.bridge, model: n.model, mac: n.mac, queues: nicQueues(vm, n) };
+          return {
+            kind: "bridge",
+            bridge: n.bridge,
+            model: n.model,
+            mac: n.mac,
+            queues: nicQueues(vm, n),
+            openvswitch: n.virtualport && { interfaceId: n.virtualport.interfaceId ?? ovsInterfaceId(vm.name, i), profileId: n.virtualport.profileId },
+          };
+        case "direct":
+          return { kind: "direct", dev: n.dev, mode: n.mode, model: n.model, mac: n.mac, queues: nicQueues(vm, n) };
+        case "vhostuser":
+          // always virtio: vhost-user is a virtio back end
+          return { kind: "vhostuser", path: n.path, mode: n.mode, mac: n.mac, queues: nicQueues(vm, { ...n, model: "virtio" }) };
         case "vf":
           return { kind: "hostdev", source: n.address, mac: n.mac, vlan: n.vlan, trust: n.trust, guestAddress: addressOf(`nics[${i}]`) };
         case "hostdev-network":
@@ -183,6 +204,17 @@ export function passthroughGuestNodes(vm: VmSpec, guestNodeOfDevice: DeviceGuest
 
 /** Guest NUMA cell of a passthrough device, by its path in the spec (`nics[2]`, `hostdevs[0]`), from placement. */
 export type DeviceGuestNodes = Readonly<Record<string, number>>;
+
+/**
+ * A stable OVS port id for a NIC given none: libvirt would make up a new one at every define, and
+ * provider v0.9.7 redefines the domain on every update, so the port would change identity each time.
+ */
+function ovsInterfaceId(domain: string, nic: number): string {
+  const h = createHash("sha1").update(`virtkit/ovs/${domain}/nics[${nic}]`).digest("hex");
+  // laid out as a name-based (version 5) UUID
+  const variant = ((parseInt(h[16], 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
 
 /** Queue pairs of a virtio NIC: as asked, else one per vCPU for a pinned VM (whose vCPUs each serve their own), else one. */
 function nicQueues(vm: VmSpec, nic: { model: string; queues?: number }): number | undefined {

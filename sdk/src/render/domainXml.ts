@@ -125,7 +125,27 @@ function interfaceElement(n: InterfaceModel): XmlElement {
         multiqueue(n.queues),
       );
     case "bridge":
-      return el("interface", { type: "bridge" }, mac(n.mac), el("source", { bridge: n.bridge }), el("model", { type: n.model }), multiqueue(n.queues));
+      return el(
+        "interface",
+        { type: "bridge" },
+        mac(n.mac),
+        el("source", { bridge: n.bridge }),
+        n.openvswitch && el("virtualport", { type: "openvswitch" }, el("parameters", { interfaceid: n.openvswitch.interfaceId, profileid: n.openvswitch.profileId })),
+        el("model", { type: n.model }),
+        multiqueue(n.queues),
+      );
+    case "direct":
+      return el("interface", { type: "direct" }, mac(n.mac), el("source", { dev: n.dev, mode: n.mode }), el("model", { type: n.model }), multiqueue(n.queues));
+    case "vhostuser":
+      // vhost-user has no vhost-net kernel thread: the queue count alone, no driver name
+      return el(
+        "interface",
+        { type: "vhostuser" },
+        mac(n.mac),
+        el("source", { type: "unix", path: n.path, mode: n.mode }),
+        el("model", { type: "virtio" }),
+        n.queues !== undefined && el("driver", { queues: n.queues }),
+      );
     case "hostdev":
       return el(
         "interface",

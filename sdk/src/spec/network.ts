@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { int, InterfaceName, LibvirtName, MacAddress, PciAddressText } from "./common";
+import { HostPath, int, InterfaceName, LibvirtName, MacAddress, PciAddressText } from "./common";
 
 /**
- * Network: emulated and virtio NICs on libvirt networks or bridges, SR-IOV virtual
- * functions handed to the guest, and whole PCI devices passed through.
+ * Network: emulated and virtio NICs on libvirt networks, host bridges (Linux or Open vSwitch)
+ * and macvtap devices, vhost-user NICs served by a user-space switch, SR-IOV virtual functions
+ * handed to the guest, and whole PCI devices passed through.
  */
 
 export const NicModel = z.enum(["virtio", "e1000", "e1000e", "rtl8139"]);
@@ -29,11 +30,61 @@ export const NetworkNic = z.object({
   queues: Queues,
 });
 
+/** An Open vSwitch port's identity (`<virtualport type='openvswitch'>`). */
+export const OpenvswitchPort = z.object({
+  type: z.literal("openvswitch"),
+  /** The port's `external-ids:iface-id` in OVS (a UUID); default: libvirt makes one up. */
+  interfaceId: z.uuid({ error: "expected a UUID like \"09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f\"" }).optional(),
+  /** An OVS port profile name (`profileid`), for controllers that apply policy by profile. */
+  profileId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { message: "expected a profile name: at most 64 letters, digits, \"_\", \".\", \":\" or \"-\"" }).optional(),
+});
+
 export const BridgeNic = z.object({
   type: z.literal("bridge"),
-  /** Host bridge interface, e.g. `br0`. */
+  /** Host bridge interface, e.g. `br0` (a Linux bridge) or an Open vSwitch bridge with `virtualport`. */
   bridge: InterfaceName,
   model: NicModel.default("virtio"),
+  mac: MacAddress.optional(),
+  queues: Queues,
+  /** The bridge is an Open vSwitch bridge: `{ type: "openvswitch", interfaceId?, profileId? }`. */
+  virtualport: OpenvswitchPort.optional(),
+});
+
+/** macvtap modes (`<source mode>`): how the guest's traffic meets the host NIC's other users. */
+export const MacvtapMode = z.enum(["bridge", "vepa", "passthrough", "private"], { error: 'expected a macvtap mode: "bridge", "vepa", "passthrough" or "private"' });
+
+/**
+ * A macvtap NIC on a host interface (`<interface type='direct'>`): no bridge in between.
+ * `bridge` (default): guests on the device reach each other inside the host NIC; `vepa`: all
+ * traffic goes out to the external switch (which must reflect it, 802.1Qbg); `passthrough`:
+ * the whole device (often an SR-IOV VF) to one guest, which may change its MAC; `private`:
+ * like vepa, but guests on the device never reach each other.
+ */
+export const DirectNic = z.object({
+  type: z.literal("direct"),
+  /** Host interface the macvtap device sits on, e.g. `eth0` or `enp59s0f0`. */
+  dev: InterfaceName,
+  mode: MacvtapMode.default("bridge"),
+  model: NicModel.default("virtio"),
+  mac: MacAddress.optional(),
+  queues: Queues,
+});
+
+/**
+ * A vhost-user NIC (`<interface type='vhostuser'>`): the guest's virtio rings are served by a
+ * user-space switch (OVS-DPDK, VPP, Snabb) through a UNIX socket, which maps the guest's RAM:
+ * so the VM's memory must be shared hugepages (a HugepageMemory with `shared: true`).
+ */
+export const VhostUserNic = z.object({
+  type: z.literal("vhostuser"),
+  /** The UNIX socket, e.g. `/var/run/openvswitch/vhu-db0`. */
+  path: HostPath,
+  /**
+   * Who creates the socket: `server` (default): QEMU listens and the switch connects (OVS-DPDK's
+   * `dpdkvhostuserclient` ports), so a restarted switch reconnects without restarting the guest;
+   * `client`: the switch listens (`dpdkvhostuser` ports) and QEMU connects.
+   */
+  mode: z.enum(["server", "client"], { error: 'expected "server" (QEMU creates the socket) or "client" (the switch does)' }).default("server"),
   mac: MacAddress.optional(),
   queues: Queues,
 });
@@ -60,8 +111,8 @@ export const HostdevNetworkNic = z.object({
   trust: z.boolean().default(false),
 });
 
-export const NicSpec = z.discriminatedUnion("type", [NetworkNic, BridgeNic, VfNic, HostdevNetworkNic], {
-  error: 'expected a NIC with type "network", "bridge", "vf" or "hostdev-network"',
+export const NicSpec = z.discriminatedUnion("type", [NetworkNic, BridgeNic, DirectNic, VhostUserNic, VfNic, HostdevNetworkNic], {
+  error: 'expected a NIC with type "network", "bridge", "direct", "vhostuser", "vf" or "hostdev-network"',
 });
 
 /** A whole PCI device passed through (`<hostdev mode='subsystem' type='pci'>`). */

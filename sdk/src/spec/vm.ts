@@ -37,7 +37,7 @@ export const VmSpecObject = z.object({
   numa: NumaSpec.default({ cells: [], mode: "strict", memnodes: [], allowSpanning: false }),
   /** Disks in guest order (vda, vdb, ...): `{ source: { pool, volume } | { file } }` (or Qcow2Volume components). */
   disks: z.array(DiskSpec).default([]),
-  /** NICs in guest order: `{ type: "network" | "bridge" | "vf" | "hostdev-network", ... }` (or SriovNic components). */
+  /** NICs in guest order: `{ type: "network" | "bridge" | "direct" | "vhostuser" | "vf" | "hostdev-network", ... }` (or SriovNic components). */
   nics: z.array(NicSpec).default([]),
   /** Whole PCI devices passed through (or PciPassthrough components). */
   hostdevs: z.array(HostdevSpec).default([]),
@@ -253,6 +253,11 @@ function checkNuma(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
   }
 }
 
+/** Memory a vhost-user switch can map: on hugepages, and shared with other processes. */
+function sharedHugepages(memory: Loose | undefined): boolean {
+  return !!memory && !!asObject(memory.hugepages) && memory.access === "shared";
+}
+
 function checkDevices(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
   if (![vm.disks, vm.nics, vm.hostdevs, vm.expanderBuses].every(Array.isArray)) return;
   const targets = new Map<string, number>();
@@ -286,9 +291,13 @@ function checkDevices(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
   };
   vm.nics.forEach((n, i) => {
     // judged only for a model that parsed: a bad model is its own problem
-    const model = (n.type === "network" || n.type === "bridge") && typeof n.queues === "number" && n.queues > 1 ? NicModel.safeParse(n.model).data : undefined;
+    const model = (n.type === "network" || n.type === "bridge" || n.type === "direct") && typeof n.queues === "number" && n.queues > 1 ? NicModel.safeParse(n.model).data : undefined;
     if (model && model !== "virtio") {
       issue(ctx, ["nics", i, "queues"], `multiqueue is a virtio feature; a "${model}" NIC has one queue`);
+    }
+    if (n.type === "vhostuser" && !sharedHugepages(asObject(vm.memory))) {
+      // the switch maps the guest's RAM to reach its rings: private or ordinary memory it cannot see
+      issue(ctx, ["nics", i], `a vhost-user NIC needs the guest's memory on shared hugepages, which memory is not: give memory a HugepageMemory with shared: true (or memory.hugepages with memory.access "shared")`);
     }
     if (n.mac) claim(macs, n.mac, `nics[${i}]`, ["nics", i, "mac"], "MAC");
     if (n.type === "vf" && isPci(n.address)) claim(addresses, formatPciAddress(n.address), `nics[${i}]`, ["nics", i, "address"], "PCI device");
