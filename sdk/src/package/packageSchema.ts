@@ -1,0 +1,248 @@
+import { z } from "zod";
+import { VmSpecObject, PinnedVmOptions } from "../spec/vm";
+import { ExpanderBus } from "../spec/platform";
+import { HugepageMemoryArgsSchema } from "../compute/HugepageMemory";
+import { LibvirtHostArgsSchema } from "../hypervisor/LibvirtHost";
+import { Qcow2VolumeArgsSchema } from "../storage/Qcow2Volume";
+import { SriovNicArgsSchema } from "../network/SriovNic";
+import { PciPassthroughArgsSchema } from "../network/PciPassthrough";
+
+/**
+ * virtkit's Pulumi package schema, generated from the components' zod argument schemas, so
+ * a program in any language Pulumi supports (Pulumi YAML first) declares the same arguments
+ * the TypeScript components take. `npm run schema` writes it to schema.json; a test keeps
+ * that file current. Validation stays virtkit's own: the schema gives shapes (what a
+ * language checks or generates types from), the component gives VirtkitValidationError.
+ */
+
+export const PACKAGE = "virtkit";
+const MODULE = `${PACKAGE}:index`;
+
+/** A Pulumi schema type reference (the subset virtkit uses). */
+export interface TypeSpec {
+  type?: "string" | "number" | "integer" | "boolean" | "array" | "object";
+  items?: TypeSpec;
+  additionalProperties?: TypeSpec;
+  $ref?: string;
+  oneOf?: TypeSpec[];
+}
+export interface PropertySpec extends TypeSpec {
+  description?: string;
+  secret?: boolean;
+}
+export interface ObjectTypeSpec {
+  type: "object";
+  properties: Record<string, PropertySpec>;
+  required?: string[];
+}
+export interface ResourceSpec {
+  isComponent: true;
+  description: string;
+  inputProperties: Record<string, PropertySpec>;
+  requiredInputs: string[];
+  properties: Record<string, PropertySpec>;
+  required: string[];
+}
+export interface PackageSchema {
+  name: string;
+  displayName: string;
+  version?: string;
+  description: string;
+  license: string;
+  keywords: string[];
+  types: Record<string, ObjectTypeSpec>;
+  resources: Record<string, ResourceSpec>;
+  language: Record<string, unknown>;
+}
+
+type Json = { [k: string]: unknown };
+const ANY: TypeSpec = { $ref: "pulumi.json#/Any" };
+export const resourceRef = (component: string): TypeSpec => ({ $ref: `#/resources/${MODULE}:${component}` });
+const pascal = (s: string) => s.replace(/(^|[-_ ])([a-z0-9])/gi, (_, _sep, c: string) => c.toUpperCase());
+
+/**
+ * Turns zod's JSON Schema (input side) into Pulumi type specs. Objects become named types
+ * (`virtkit:index:<Component><Path>`) collected in `types`; enums and patterns are left to
+ * virtkit's own validation (a Pulumi schema has no inline enums); what zod cannot describe
+ * (a value that may be a Pulumi Input or a component) is `Any`.
+ */
+export class Converter {
+  readonly types: Record<string, ObjectTypeSpec> = {};
+
+  fromZod(schema: z.ZodType, name: string): TypeSpec {
+    return this.convert(z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Json, name);
+  }
+
+  /** Properties of a zod object, each converted. */
+  properties(shape: Record<string, z.ZodType>, name: string): Record<string, PropertySpec> {
+    const out: Record<string, PropertySpec> = {};
+    for (const [key, field] of Object.entries(shape)) out[key] = this.fromZod(field, `${name}${pascal(key)}`);
+    return out;
+  }
+
+  /** A named object type of the package, by reference. */
+  object(name: string, properties: Record<string, PropertySpec>, required: string[] = []): TypeSpec {
+    const token = `${MODULE}:${name}`;
+    this.types[token] = { type: "object", properties, ...(required.length ? { required } : {}) };
+    return { $ref: `#/types/${token}` };
+  }
+
+  convert(js: Json, name: string): TypeSpec {
+    const variants = (js.anyOf ?? js.oneOf) as Json[] | undefined;
+    if (variants) return this.union(variants.map((v, i) => this.convert(v, `${name}${variantName(v, i)}`)));
+    const type = js.type;
+    if (Array.isArray(type)) return this.union(type.map((t) => this.convert({ ...js, type: t }, name)));
+    switch (type) {
+      case "string":
+      case "boolean":
+      case "number":
+        return { type };
+      case "integer":
+        return { type: "integer" };
+      case "array":
+        return { type: "array", items: js.items ? this.convert(js.items as Json, name.replace(/s$/, "")) : ANY };
+      case "object": {
+        const props = js.properties as Record<string, Json> | undefined;
+        if (!props) return { type: "object", additionalProperties: js.additionalProperties ? this.convert(js.additionalProperties as Json, name) : ANY };
+        const properties: Record<string, PropertySpec> = {};
+        for (const [key, p] of Object.entries(props)) {
+          // a LUKS passphrase (Qcow2Volume.encryption) is a string the engine keeps secret
+          properties[key] = key === "passphrase" ? { type: "string", secret: true } : this.convert(p, `${name}${pascal(key)}`);
+        }
+        return this.object(name, properties, Array.isArray(js.required) ? (js.required as string[]) : []);
+      }
+      default:
+        return ANY;
+    }
+  }
+
+  union(specs: TypeSpec[]): TypeSpec {
+    if (specs.some((s) => s === ANY || s.$ref === ANY.$ref)) return ANY;
+    return specs.length === 1 ? specs[0] : { oneOf: specs };
+  }
+}
+
+/** A union variant's name: its `type` constant (NICs), else its required keys, else its index. */
+function variantName(v: Json, i: number): string {
+  const props = v.properties as Record<string, Json> | undefined;
+  const discriminator = props?.type?.const;
+  if (typeof discriminator === "string") return pascal(discriminator);
+  const required = v.required as string[] | undefined;
+  if (required?.length) return required.map(pascal).join("");
+  return v.type === "object" ? `Variant${i}` : "";
+}
+
+/** The components of the package: argument schemas, references between them, outputs. */
+export interface ComponentSpec {
+  name: string;
+  description: string;
+  /** Every argument, as a Pulumi property (references to other components included). */
+  inputs(c: Converter): Record<string, PropertySpec>;
+  required: string[];
+  outputs: Record<string, PropertySpec>;
+}
+
+/** PinnedVm's arguments that are plain spec fields (the rest are references or options). */
+export const PINNED_VM_SPEC_FIELDS = VmSpecObject.omit({ name: true, memory: true, disks: true, nics: true, hostdevs: true, expanderBuses: true });
+const host = { host: { ...resourceRef("LibvirtHost"), description: "The LibvirtHost this is on." } };
+
+export const COMPONENTS: ComponentSpec[] = [
+  {
+    name: "LibvirtHost",
+    description: "One libvirt host: a provider instance for its URI, what virtkit knows of its hardware, and the ledger of what the components on it claimed.",
+    inputs: (c) => ({ ...c.properties(LibvirtHostArgsSchema.shape, "LibvirtHost"), uri: { type: "string", description: "libvirt connection URI, e.g. qemu:///system or qemu+ssh://root@hv1/system." } }),
+    required: ["uri"],
+    outputs: { uri: { type: "string" }, capacity: { ...ANY, description: "CPUs, hugepages and VFs used and free per NUMA node (with capabilities)." } },
+  },
+  {
+    name: "HugepageMemory",
+    description: "The hugepage-backed RAM of one VM; the PinnedVm that uses it claims its pages from the host's pools.",
+    inputs: (c) => c.properties(HugepageMemoryArgsSchema.shape, "HugepageMemory"),
+    required: ["size", "pageSize"],
+    outputs: { sizeBytes: { type: "number" }, pageSizeBytes: { type: "number" }, pages: { type: "number" } },
+  },
+  {
+    name: "Qcow2Volume",
+    description: "A qcow2 volume in a pool of a host, optionally a copy-on-write overlay over a base image, optionally LUKS-encrypted.",
+    inputs: (c) => ({
+      ...c.properties(Qcow2VolumeArgsSchema.shape, "Qcow2Volume"),
+      ...host,
+      baseImage: c.union([
+        c.object("Qcow2VolumeBaseImageUrl", { url: { type: "string", description: "http(s) URL, file:// URL or absolute path of the image." } }, ["url"]),
+        c.object("Qcow2VolumeBaseImageVolume", { volume: resourceRef("Qcow2Volume") }, ["volume"]),
+      ]),
+    }),
+    required: ["host", "pool", "size"],
+    outputs: { path: { type: "string" }, volumeXml: { type: "string" }, passphrase: { type: "string", secret: true } },
+  },
+  {
+    name: "SriovNic",
+    description: "An SR-IOV virtual function for one VM: a given VF, or one of a PF's.",
+    inputs: (c) => ({ ...c.properties(SriovNicArgsSchema.shape, "SriovNic"), ...host }),
+    required: ["host"],
+    outputs: {},
+  },
+  {
+    name: "PciPassthrough",
+    description: "A whole PCI device (GPU, NIC PF, NVMe) passed through to one VM.",
+    inputs: (c) => ({ ...c.properties(PciPassthroughArgsSchema.shape, "PciPassthrough"), ...host }),
+    required: ["host", "address"],
+    outputs: {},
+  },
+  {
+    name: "PinnedVm",
+    description: "A VM with its vCPUs pinned to host CPUs, its memory on the right NUMA nodes, and its disks, NICs and passthrough devices; one libvirt domain.",
+    inputs: (c) => {
+      const spec = VmSpecObject.shape;
+      const list = (item: TypeSpec): TypeSpec => ({ type: "array", items: item });
+      return {
+        ...c.properties(PINNED_VM_SPEC_FIELDS.shape, "PinnedVm"),
+        ...c.properties(PinnedVmOptions.shape, "PinnedVm"),
+        ...host,
+        memory: c.union([resourceRef("HugepageMemory"), c.fromZod(spec.memory, "PinnedVmMemory")]),
+        disks: list(c.union([resourceRef("Qcow2Volume"), c.fromZod(spec.disks.unwrap().element, "PinnedVmDisk")])),
+        nics: list(c.union([resourceRef("SriovNic"), ...(c.fromZod(spec.nics.unwrap().element, "PinnedVmNic").oneOf ?? [])])),
+        hostdevs: list(c.union([resourceRef("PciPassthrough"), c.fromZod(spec.hostdevs.unwrap().element, "PinnedVmHostdev")])),
+        expanderBuses: c.union([{ type: "string" }, list(c.fromZod(ExpanderBus, "PinnedVmExpanderBus"))]),
+      };
+    },
+    required: ["host", "vcpus", "memory"],
+    outputs: {
+      domainXml: { type: "string", description: "The domain XML virtkit decided on." },
+      placement: { ...ANY, description: "vCPU to host CPU and NUMA node, memory per node, devices." },
+      uuid: { type: "string", description: "The domain's UUID." },
+    },
+  },
+];
+
+/** The whole package schema; `version` is the plugin's (package.json's). */
+export function packageSchema(version?: string): PackageSchema {
+  const c = new Converter();
+  const resources: Record<string, ResourceSpec> = {};
+  for (const comp of COMPONENTS) {
+    const outputs = comp.outputs;
+    resources[`${MODULE}:${comp.name}`] = {
+      isComponent: true,
+      description: comp.description,
+      inputProperties: sortKeys(comp.inputs(c)),
+      requiredInputs: comp.required,
+      properties: outputs,
+      required: [],
+    };
+  }
+  return {
+    name: PACKAGE,
+    displayName: "virtkit",
+    ...(version ? { version } : {}),
+    description: "Typed KVM/QEMU virtual-machine topologies as code: Pulumi components over the libvirt provider.",
+    license: "Apache-2.0",
+    keywords: ["libvirt", "kvm", "qemu", "kind/component"],
+    types: sortKeys(c.types),
+    resources,
+    language: { nodejs: { packageName: "virtkit" } },
+  };
+}
+
+function sortKeys<T>(o: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+}

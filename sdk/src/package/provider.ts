@@ -1,0 +1,140 @@
+import * as pulumi from "@pulumi/pulumi";
+import type * as provider from "@pulumi/pulumi/provider";
+import { VirtkitValidationError } from "../errors";
+import { HugepageMemory } from "../compute/HugepageMemory";
+import { PinnedVm, type PinnedVmArgs } from "../compute/PinnedVm";
+import { LibvirtHost, type LibvirtHostArgs } from "../hypervisor/LibvirtHost";
+import { PciPassthrough, type PciPassthroughArgs } from "../network/PciPassthrough";
+import { SriovNic, type SriovNicArgs } from "../network/SriovNic";
+import { Qcow2Volume, type Qcow2VolumeArgs } from "../storage/Qcow2Volume";
+import type { HugepageMemoryArgs } from "../compute/HugepageMemory";
+import { PACKAGE } from "./packageSchema";
+import schema from "./schema.json";
+
+/**
+ * virtkit as a Pulumi component provider (plugin `pulumi-resource-virtkit`): the engine asks
+ * it to construct `virtkit:index:*` components for a program in any language, and it builds
+ * the very TypeScript components a Node program would, in this process. Components one
+ * program declares meet here: a reference to a LibvirtHost (or a HugepageMemory, a
+ * Qcow2Volume, ...) arrives as its URN and is looked up among those this process built.
+ */
+
+type Component = LibvirtHost | HugepageMemory | PinnedVm | Qcow2Volume | SriovNic | PciPassthrough;
+
+/** The components this process constructed, by URN. */
+const built = new Map<string, Component>();
+
+/** What a reference to a component not built here is turned into: the reason, raised by the component that gets it. */
+class ForeignComponent extends pulumi.ComponentResource {
+  constructor(
+    type: string,
+    name: string,
+    readonly referencedUrn: string,
+  ) {
+    super(type, name, {}, { urn: referencedUrn });
+  }
+}
+
+let registered = false;
+/** Resource references to virtkit components deserialize to the live components. */
+export function registerComponentModule(): void {
+  if (registered) return;
+  registered = true;
+  pulumi.runtime.registerResourceModule(PACKAGE, "index", {
+    version: schema.version,
+    construct: (name: string, type: string, urn: string): pulumi.Resource => built.get(urn) ?? new ForeignComponent(type, name, urn),
+  });
+}
+
+/** Internal parts of an Output the provider needs to unwrap construct inputs (Output's own, not in its public type). */
+interface OutputInternals {
+  isKnown: Promise<boolean>;
+  isSecret: Promise<boolean>;
+  promise(): Promise<unknown>;
+}
+
+/**
+ * The engine hands inputs with dependencies (a list of references, a value from another
+ * resource) over as Outputs; virtkit places VMs while the program runs and needs plain
+ * values. Known, non-secret Outputs are unwrapped; secrets stay Outputs (so they stay
+ * secret), except a Qcow2Volume's encryption, unfolded so its passphrase alone is.
+ */
+export async function plainInputs(type: string, inputs: pulumi.Inputs): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(inputs)) {
+    if (!pulumi.Output.isInstance(value)) {
+      out[key] = value;
+      continue;
+    }
+    const o = value as unknown as OutputInternals;
+    const [known, secret] = await Promise.all([o.isKnown, o.isSecret]);
+    if (!known) out[key] = value;
+    else if (!secret) out[key] = await o.promise();
+    else if (type === `${PACKAGE}:index:Qcow2Volume` && key === "encryption") {
+      const e = (await o.promise()) as Record<string, unknown> | undefined;
+      out[key] = e && typeof e === "object" ? { ...e, passphrase: pulumi.secret(e.passphrase as string) } : value;
+    } else out[key] = value;
+  }
+  return out;
+}
+
+/** A reference that reached this process without its component: say so as the argument's error. */
+function checkReferences(type: string, name: string, args: Record<string, unknown>): void {
+  const issues: { path: string; reason: string }[] = [];
+  const visit = (v: unknown, path: string) => {
+    if (v instanceof ForeignComponent) {
+      issues.push({ path, reason: `${v.referencedUrn} was not constructed by this virtkit provider; virtkit components that refer to each other must be declared in one program` });
+    } else if (Array.isArray(v)) v.forEach((e, i) => visit(e, `${path}[${i}]`));
+    else if (v && typeof v === "object" && !pulumi.Resource.isInstance(v) && !pulumi.Output.isInstance(v)) {
+      for (const [k, e] of Object.entries(v)) visit(e, `${path}.${k}`);
+    }
+  };
+  for (const [k, v] of Object.entries(args)) visit(v, k);
+  if (issues.length) throw new VirtkitValidationError(`${type.split(":").pop()} "${name}"`, issues);
+}
+
+/** Builds one component and says which outputs it returns. */
+function build(type: string, name: string, args: Record<string, unknown>, opts: pulumi.ComponentResourceOptions): { component: Component; state: pulumi.Inputs } {
+  switch (type.slice(`${PACKAGE}:index:`.length)) {
+    case "LibvirtHost": {
+      const c = new LibvirtHost(name, args as unknown as LibvirtHostArgs, opts);
+      return { component: c, state: { uri: c.uriOutput, capacity: c.capacity } };
+    }
+    case "HugepageMemory": {
+      const c = new HugepageMemory(name, args as unknown as HugepageMemoryArgs, opts);
+      return { component: c, state: { sizeBytes: c.sizeBytes, pageSizeBytes: c.pageSizeBytes, pages: c.pages } };
+    }
+    case "Qcow2Volume": {
+      const c = new Qcow2Volume(name, args as unknown as Qcow2VolumeArgs, opts);
+      return { component: c, state: { path: c.path, volumeXml: c.volumeXml, ...(c.passphrase ? { passphrase: c.passphrase } : {}) } };
+    }
+    case "SriovNic":
+      return { component: new SriovNic(name, args as unknown as SriovNicArgs, opts), state: {} };
+    case "PciPassthrough":
+      return { component: new PciPassthrough(name, args as unknown as PciPassthroughArgs, opts), state: {} };
+    case "PinnedVm": {
+      const c = new PinnedVm(name, args as unknown as PinnedVmArgs, opts);
+      return { component: c, state: { domainXml: c.domainXml, placement: c.placement, uuid: c.uuid } };
+    }
+    default:
+      throw new Error(`unknown resource type ${type}`);
+  }
+}
+
+export class VirtkitProvider implements provider.Provider {
+  readonly version: string = schema.version;
+  readonly schema: string = JSON.stringify(schema);
+
+  constructor() {
+    registerComponentModule();
+  }
+
+  async construct(name: string, type: string, inputs: pulumi.Inputs, options: pulumi.ComponentResourceOptions): Promise<provider.ConstructResult> {
+    const args = await plainInputs(type, inputs);
+    checkReferences(type, name, args);
+    const { component, state } = build(type, name, args, options);
+    const urn = await (component.urn as unknown as OutputInternals).promise() as string;
+    built.set(urn, component);
+    return { urn: component.urn, state };
+  }
+}
