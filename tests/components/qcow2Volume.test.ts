@@ -39,7 +39,11 @@ describe("Qcow2Volume", () => {
     expect(overlay.inputs).toMatchObject({ name: `${name}.qcow2`, pool: "default", capacity: 40 * 1024 ** 3, target: { format: { type: "qcow2" } } });
     expect(overlay.inputs.backingStore).toEqual({ path: `/var/lib/libvirt/images/${baseName}`, format: { type: "qcow2" } });
     expect(volumeOpts.byName(name)?.opts.protect).toBe(true);
-    expect(volumeOpts.byName(name)?.opts.replaceOnChanges).toContain("capacity");
+    // a new size grows the volume in place (virtkit:VolumeCapacity), never replaces it
+    expect(volumeOpts.byName(name)?.opts.replaceOnChanges).not.toContain("capacity");
+    expect(volumeOpts.byName(name)?.opts.ignoreChanges).toEqual(["capacity"]);
+    const capacity = await registration(resources, "pulumi-nodejs:dynamic/virtkit:VolumeCapacity", `${name}-capacity`);
+    expect(capacity.inputs).toMatchObject({ uri: "qemu:///system", pool: "default", name: `${name}.qcow2`, capacity: 40 * 1024 ** 3 });
   });
 
   it("shares one base image between the overlays of one URL in one pool of a host", () => {

@@ -43,7 +43,7 @@ describeWithEngine("an encrypted Qcow2Volume on the real Pulumi engine against l
 
   afterAll(() => {
     if (project) {
-      project.write({ "index.ts": program("32MiB", true) });
+      project.write({ "index.ts": program("48MiB", true) });
       project.pulumi("up", "--yes", "--skip-preview");
       project.pulumi("destroy", "--yes", "--skip-preview");
       project.remove();
@@ -87,17 +87,34 @@ describeWithEngine("an encrypted Qcow2Volume on the real Pulumi engine against l
     expect(existsSync(String(project.outputs().path))).toBe(true);
   }, STEP);
 
-  it("refuses a size change of the protected volume before anything changes", () => {
+  it("grows the protected volume in place on up, keeping its data; a shrink fails preview with the reason", () => {
+    const path = String(project.outputs().path);
+    // qemu-io opening the LUKS image itself, keyed by the test's passphrase
+    const qemuIo = (command: string) =>
+      spawnSync("qemu-io", ["--object", `secret,id=k0,data=${PASSPHRASE}`, "--image-opts", "-c", command, `driver=qcow2,encrypt.key-secret=k0,file.filename=${path}`], { encoding: "utf8" });
+    expect(qemuIo("write -P 0xab 0 1M").status).toBe(0);
     project.write({ "index.ts": program("48MiB", false) });
-    const r = project.pulumi("preview");
+    const preview = project.previewSteps();
+    expect(preview.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.name}`)).toEqual(["update data"]);
+    project.ok("up", "--yes", "--skip-preview");
+    const info = JSON.parse(execFileSync("qemu-img", ["info", "--output=json", path], { encoding: "utf8" }));
+    expect(info["virtual-size"]).toBe(48 * 1024 * 1024);
+    const read = qemuIo("read -P 0xab 0 1M");
+    expect(read.status).toBe(0);
+    expect(read.stdout).not.toMatch(/Pattern verification failed/);
+    expect(project.drift()).toBe("");
+
     project.write({ "index.ts": program("32MiB", false) });
-    expect(r.status).not.toBe(0);
-    expect(r.output).toMatch(/marked for protection/);
+    const shrink = project.pulumi("preview");
+    expect(shrink.status).not.toBe(0);
+    expect(shrink.output).toContain(`volume ${tag}/data.qcow2 cannot shrink from 48MiB to 32MiB`);
+    project.write({ "index.ts": program("48MiB", false) });
+    expect(JSON.parse(execFileSync("qemu-img", ["info", "--output=json", path], { encoding: "utf8" }))["virtual-size"]).toBe(48 * 1024 * 1024);
   }, STEP);
 
   it("destroy, once replacing is allowed, leaves neither volume nor secret", () => {
     const out = project.outputs();
-    project.write({ "index.ts": program("32MiB", true) });
+    project.write({ "index.ts": program("48MiB", true) });
     project.ok("up", "--yes", "--skip-preview");
     project.ok("destroy", "--yes", "--skip-preview");
     expect(existsSync(String(out.path))).toBe(false);

@@ -9,13 +9,18 @@ import { renderVolumeXml } from "../render/storageXml";
 import { requireHost, type LibvirtHost } from "../hypervisor/LibvirtHost";
 import { createHash } from "node:crypto";
 import { LuksVolume } from "./luksVolumeProvider";
+import { VolumeCapacity } from "./volumeCapacityProvider";
 import { Attachment } from "../host/attachment";
 import { requireUniqueName } from "../program/registry";
 
 export const Qcow2VolumeArgsSchema = z.object({
   /** Storage pool on the host, e.g. `default`. */
   pool: LibvirtName,
-  /** Virtual size: bytes or an IEC string ("40GiB"). The provider cannot resize a volume in place (see `allowReplace`). */
+  /**
+   * Virtual size: bytes or an IEC string ("40GiB"). A larger size grows the volume in place,
+   * keeping its data (`virsh blockresize` when a running domain uses it, else `vol-resize`);
+   * a smaller one is refused with the reason before anything changes.
+   */
   size: Size,
   /** libvirt volume name; default `<component name>.qcow2`. */
   name: LibvirtName.optional(),
@@ -44,8 +49,8 @@ export const Qcow2VolumeArgsSchema = z.object({
     })
     .optional(),
   /**
-   * Allow changes that replace the volume (size, base image, format), destroying its data.
-   * Default false: such a change is refused by the engine (the volume is protected).
+   * Allow changes that replace the volume (pool, name, base image, encryption), destroying its
+   * data. Default false: such a change is refused by the engine (the volume is protected).
    */
   allowReplace: z.boolean().default(false),
 });
@@ -78,6 +83,8 @@ export class Qcow2Volume extends pulumi.ComponentResource {
   readonly passphrase: pulumi.Output<string> | undefined;
   /** `virsh vol-create` XML equivalent of what is registered. */
   readonly volumeXml: pulumi.Output<string>;
+  /** virtkit's resource that grows an unencrypted volume in place (an encrypted one grows itself). */
+  readonly capacity: VolumeCapacity | undefined;
 
   constructor(name: string, args: Qcow2VolumeArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // Never pass args to super: they may hold the passphrase, and inputs are stored in the state.
@@ -105,7 +112,7 @@ export class Qcow2Volume extends pulumi.ComponentResource {
       parent: this,
       // the program's own protect option wins; virtkit's is the default
       protect: opts.protect ?? !a.allowReplace,
-      replaceOnChanges: ["capacity", "backingStore", "target", "pool", "name"],
+      replaceOnChanges: ["backingStore", "target", "pool", "name"],
     };
 
     let backingPath: pulumi.Input<string> | undefined;
@@ -134,7 +141,13 @@ export class Qcow2Volume extends pulumi.ComponentResource {
     } else {
       // The backing path is an Output (the base's path once created), so it joins the args here.
       const volumeArgs = { ...renderVolumeArgs(spec), ...(backingPath ? { backingStore: { path: backingPath, format: { type: "qcow2" } } } : {}) };
-      this.volume = new libvirt.Volume(name, volumeArgs, { ...dataOpts, provider: args.host.provider });
+      // v0.9.7 would replace the volume for a new capacity (upstream #1325): virtkit grows it instead
+      this.volume = new libvirt.Volume(name, volumeArgs, { ...dataOpts, provider: args.host.provider, ignoreChanges: ["capacity"] });
+      this.capacity = new VolumeCapacity(
+        `${name}-capacity`,
+        { uri: args.host.uri, pool: a.pool, name: this.volume.name, capacity: a.size },
+        { parent: this },
+      );
     }
     this.path = this.volume.path;
     this.registerOutputs({ path: this.path, volumeXml: this.volumeXml, passphrase: this.passphrase });

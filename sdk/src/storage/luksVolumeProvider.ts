@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { capacityChange, growVolume } from "./volumeGrowth";
 
 /**
  * A LUKS-encrypted volume, made the way libvirt needs it: a `volume`-usage secret holding
@@ -24,8 +25,28 @@ export interface LuksVolumeOutputs extends LuksVolumeInputs {
   path: string;
 }
 
-/** Properties whose change needs a new volume (and so a new LUKS header). */
-const REPLACING = ["uri", "pool", "name", "volumeXml", "secretUuid"] as const;
+/** Properties whose change needs a new volume (and so a new LUKS header); the volume XML but for its capacity, which grows in place. */
+const REPLACING = ["uri", "pool", "name", "secretUuid"] as const;
+
+/** The capacity in the volume XML, in bytes (virtkit writes it as `<capacity unit="bytes">`). */
+function capacityOf(volumeXml: string): number {
+  const m = /<capacity unit="bytes">(\d+)<\/capacity>/.exec(volumeXml);
+  if (!m) throw new Error("the volume XML has no capacity in bytes");
+  return Number(m[1]);
+}
+
+/** Everything the volume XML says but its capacity. */
+const withoutCapacity = (volumeXml: string) => volumeXml.replace(/<capacity unit="bytes">\d+<\/capacity>/, "");
+
+/** What a change of inputs asks: a new volume (these properties), growth, a new passphrase; a shrink throws with the reason. */
+function luksChange(olds: LuksVolumeInputs, news: LuksVolumeInputs) {
+  const replaces: string[] = REPLACING.filter((k) => olds[k] !== news[k]);
+  if (withoutCapacity(olds.volumeXml) !== withoutCapacity(news.volumeXml)) replaces.push("volumeXml");
+  if (replaces.length) return { replaces, grow: false, passphrase: false };
+  const change = capacityChange(`${news.pool}/${news.name}`, capacityOf(olds.volumeXml), capacityOf(news.volumeXml));
+  if (change.kind === "shrink") throw new Error(change.reason);
+  return { replaces, grow: change.kind === "grow", passphrase: olds.passphrase !== news.passphrase };
+}
 
 export const luksVolumeProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: LuksVolumeInputs) {
@@ -81,15 +102,23 @@ export const luksVolumeProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async diff(_id: string, olds: LuksVolumeOutputs, news: LuksVolumeInputs) {
-    const replaces = REPLACING.filter((k) => olds[k] !== news[k]);
-    return { changes: replaces.length > 0 || olds.passphrase !== news.passphrase, replaces: [...replaces], deleteBeforeReplace: true };
+    const c = luksChange(olds, news);
+    return { changes: c.replaces.length > 0 || c.grow || c.passphrase, replaces: c.replaces, deleteBeforeReplace: true };
   },
 
-  /** Only the passphrase can change without a new volume, and re-keying a LUKS header in place is not supported: say so. */
-  async update(_id: string, _olds: LuksVolumeOutputs, _news: LuksVolumeInputs): Promise<never> {
-    throw new Error(
-      "changing the passphrase of a LUKS volume in place is not supported; re-key it on the host (qemu-img amend) and set the new passphrase, or replace the volume",
-    );
+  /**
+   * Growth is made in place (the key stays in the secret libvirt and QEMU already use); re-keying a
+   * LUKS header in place is not supported: say so, before growing anything.
+   */
+  async update(_id: string, olds: LuksVolumeOutputs, news: LuksVolumeInputs) {
+    const c = luksChange(olds, news);
+    if (c.passphrase) {
+      throw new Error(
+        "changing the passphrase of a LUKS volume in place is not supported; re-key it on the host (qemu-img amend) and set the new passphrase, or replace the volume",
+      );
+    }
+    if (c.grow) growVolume(news.uri, news.pool, news.name, capacityOf(news.volumeXml));
+    return { outs: { ...news, path: olds.path } };
   },
 
   async delete(_id: string, props: LuksVolumeOutputs) {
