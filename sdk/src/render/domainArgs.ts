@@ -103,7 +103,12 @@ export function renderDomainArgs(d: DomainModel, secretUsages: ReadonlyMap<numbe
     devices: {
       disks: d.disks.map((disk, i) => ({
         device: "disk",
-        source: "pool" in disk.source ? { volume: { pool: disk.source.pool, volume: disk.source.volume } } : { file: { file: disk.source.file } },
+        source:
+          "pool" in disk.source
+            ? { volume: { pool: disk.source.pool, volume: disk.source.volume } }
+            : "device" in disk.source
+              ? { block: { dev: disk.source.device } }
+              : { file: { file: disk.source.file } },
         driver: { name: "qemu", type: disk.format, cache: disk.cache, io: disk.io, discard: disk.discard, ioThread: disk.iothread },
         target: { dev: disk.target, bus: disk.bus },
         readOnly: disk.readonly || undefined,

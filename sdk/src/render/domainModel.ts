@@ -53,7 +53,7 @@ export interface DomainModel {
 }
 
 export interface DiskModel {
-  readonly source: { readonly pool: string; readonly volume: string } | { readonly file: string };
+  readonly source: { readonly pool: string; readonly volume: string } | { readonly file: string } | { readonly device: string };
   readonly format: "qcow2" | "raw";
   readonly target: string;
   readonly bus: "virtio" | "scsi" | "sata";
@@ -237,7 +237,8 @@ function assignDiskTargets(vm: VmSpec): DiskModel[] {
     const target = d.target ?? nextFree(bus === "virtio" ? "vd" : "sd");
     return {
       source: d.source,
-      format: d.format,
+      // a block device is most often the disk itself; a pool volume or file most often qcow2
+      format: d.format ?? ("device" in d.source ? "raw" : "qcow2"),
       target,
       bus,
       cache: d.cache,

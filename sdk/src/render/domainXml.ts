@@ -64,9 +64,12 @@ export function domainElement(d: DomainModel): XmlElement {
       d.disks.map((disk) =>
         el(
           "disk",
-          { type: "pool" in disk.source ? "volume" : "file", device: "disk" },
+          { type: "pool" in disk.source ? "volume" : "device" in disk.source ? "block" : "file", device: "disk" },
           el("driver", { name: "qemu", type: disk.format, cache: disk.cache, io: disk.io, discard: disk.discard, iothread: disk.iothread }),
-          el("source", "pool" in disk.source ? { pool: disk.source.pool, volume: disk.source.volume } : { file: disk.source.file }),
+          el(
+            "source",
+            "pool" in disk.source ? { pool: disk.source.pool, volume: disk.source.volume } : "device" in disk.source ? { dev: disk.source.device } : { file: disk.source.file },
+          ),
           el("target", { dev: disk.target, bus: disk.bus }),
           disk.readonly && el("readonly"),
           disk.encryptionSecretUuid && el("encryption", { format: "luks" }, el("secret", { type: "passphrase", uuid: disk.encryptionSecretUuid })),

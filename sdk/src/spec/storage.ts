@@ -28,9 +28,13 @@ export const DiskBus = z.enum(["virtio", "scsi", "sata"]);
 export type DiskBus = z.infer<typeof DiskBus>;
 
 export const DiskSpec = z.object({
-  /** Where the disk's data lives: a volume in a pool, or a host file. */
-  source: z.union([z.object({ pool: LibvirtName, volume: LibvirtName }), z.object({ file: HostPath })], {
-    error: "expected { pool, volume } or { file }",
+  /**
+   * Where the disk's data lives: a volume in a pool (`{ pool, volume }`), a host file
+   * (`{ file }`), or a host block device (`{ device: "/dev/sdb" }`: a disk, partition, LVM
+   * logical volume or loop device, given to the guest whole as `<disk type='block'>`).
+   */
+  source: z.union([z.object({ pool: LibvirtName, volume: LibvirtName }), z.object({ file: HostPath }), z.object({ device: HostPath })], {
+    error: "expected { pool, volume }, { file } or { device }",
   }),
   /** Guest device name, e.g. `vda`; default: the next free `vdX` (virtio) or `sdX` (scsi, sata) in disk order. */
   target: z.string().regex(TARGET, { message: 'expected a guest disk name like "vda" or "sdb"' }).optional(),
@@ -50,7 +54,8 @@ export const DiskSpec = z.object({
   io: z.enum(["native", "io_uring", "threads"]).default("native"),
   /** What a guest's TRIM/UNMAP does: `unmap` (default: freed blocks go back to the thin volume) or `ignore`. */
   discard: z.enum(["unmap", "ignore"]).default("unmap"),
-  format: VolumeFormat.default("qcow2"),
+  /** Image format QEMU reads: `qcow2` or `raw`. Default: `raw` for a block device, else `qcow2`. */
+  format: VolumeFormat.optional(),
   readonly: z.boolean().default(false),
   /** LUKS-encrypted volume: the libvirt secret holding its passphrase. */
   encryption: z.object({ secretUuid: z.uuid({ message: "expected a libvirt secret UUID" }) }).optional(),
