@@ -43,7 +43,7 @@ describe("Qcow2Volume", () => {
     expect(volumeOpts.byName(name)?.opts.replaceOnChanges).not.toContain("capacity");
     expect(volumeOpts.byName(name)?.opts.ignoreChanges).toEqual(["capacity"]);
     const capacity = await registration(resources, "pulumi-nodejs:dynamic/virtkit:VolumeCapacity", `${name}-capacity`);
-    expect(capacity.inputs).toMatchObject({ uri: "qemu:///system", pool: "default", name: `${name}.qcow2`, capacity: 40 * 1024 ** 3 });
+    expect(capacity.inputs).toMatchObject({ uri: host.uri, pool: "default", name: `${name}.qcow2`, capacity: 40 * 1024 ** 3 });
   });
 
   it("shares one base image between the overlays of one URL in one pool of a host", () => {
