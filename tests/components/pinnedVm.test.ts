@@ -331,7 +331,7 @@ describe("options only placement can act on", () => {
 
 describe("vhost-user NICs", () => {
   it("on shared hugepages: the domain gets the socket and shared memory, and what the provider may not carry is reported", async () => {
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri() });
     const name = uniq("dpdk");
     new virtkit.PinnedVm(name, {
       host, vcpus: 2, pinning: { vcpus: ["2", "3"] },
@@ -348,7 +348,7 @@ describe("vhost-user NICs", () => {
   });
 
   it("on hugepages that are not shared: refused, naming the NIC and the memory, before anything registers", async () => {
-    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: "qemu:///system" });
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri() });
     const name = uniq("dpdk");
     const before = domains().length;
     const memory = new virtkit.HugepageMemory(uniq("mem"), { size: "2GiB", pageSize: "1GiB" });

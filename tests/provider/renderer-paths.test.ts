@@ -35,9 +35,11 @@ describe("every property path the renderer passes to the provider", () => {
     const vol = parseOrThrow(VolumeSpec, { name: "v.qcow2", pool: "default", capacity: "1GiB", backingStore: { path: "/b.qcow2" } }, "v");
     expect(schemaProblems("libvirt_volume", renderVolumeArgs(vol))).toEqual([]);
     for (const net of [
-      { forward: "nat", name: "n", bridge: "virbr7", ipv4: { address: "10.7.0.1", prefix: 24 } },
-      { forward: "bridge", name: "b", bridge: "br0" },
-      { forward: "hostdev", name: "h", pf: "enp59s0f0" },
+      { mode: "nat", name: "n", bridge: "virbr7", mtu: 9000, ipv4: { address: "10.7.0.1/24", dhcp: { start: "10.7.0.100", end: "10.7.0.200" } } },
+      { mode: "isolated", name: "i", ipv4: { address: "10.8.0.1/24" } },
+      { mode: "bridge", name: "b", bridge: "br0" },
+      { mode: "openvswitch", name: "o", bridge: "ovsbr0" },
+      { mode: "hostdev", name: "h", pf: "enp59s0f0" },
     ]) {
       expect(schemaProblems("libvirt_network", renderNetworkArgs(parseOrThrow(NetworkSpec, net, "n")))).toEqual([]);
     }

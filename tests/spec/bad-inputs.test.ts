@@ -198,12 +198,52 @@ describe("validation errors", () => {
   });
 
   it("refuse a hostdev network without a PF name", () => {
-    expect(() => parseOrThrow(NetworkSpec, { forward: "hostdev", name: "sriov" }, 'SriovNic "n"')).toThrow(/pf/);
+    expect(() => parseOrThrow(NetworkSpec, { mode: "hostdev", name: "sriov" }, 'SriovNic "n"')).toThrow(/pf/);
   });
 
   it("refuse a volume backing store that is not an absolute path", () => {
     expect(() => parseOrThrow(VolumeSpec, { name: "v", pool: "default", capacity: "1GiB", backingStore: { path: "base.qcow2" } }, 'Qcow2Volume "v"')).toThrow(
       /backingStore.path: expected the absolute path of the base volume/,
     );
+  });
+});
+
+describe("virtual networks: addresses are judged with the field they are in", () => {
+  const nat = (ipv4: Record<string, unknown>) => ({ mode: "nat", name: "lan", ipv4 });
+  const issuesOf = (input: unknown) => {
+    try {
+      parseOrThrow(NetworkSpec, input, 'VirtualNetwork "lan"');
+    } catch (e) {
+      return (e as { issues: { path: string; reason: string }[] }).issues;
+    }
+    throw new Error("accepted");
+  };
+  it.each([
+    ["an address without its prefix", nat({ address: "10.0.0.1" }), "ipv4.address", /expected CIDR like "192.168.10.1\/24"/],
+    ["an octet above 255", nat({ address: "10.0.300.1/24" }), "ipv4.address", /"10.0.300.1" is not an IPv4 address/],
+    ["a /31, which leaves no guests", nat({ address: "10.0.0.1/31" }), "ipv4.address", /prefix length \/31 is out of range; a virtual network's subnet is \/8 to \/30/],
+    ["the network address as the host's", nat({ address: "10.0.0.0/24" }), "ipv4.address", /10.0.0.0 is the network address of 10.0.0.0\/24; give the host's own address in it, e.g. 10.0.0.1\/24/],
+    ["the broadcast address as the host's", nat({ address: "10.0.0.255/24" }), "ipv4.address", /broadcast address/],
+    ["a DHCP start on the network address", nat({ address: "10.0.0.254/24", dhcp: { start: "10.0.0.0", end: "10.0.0.200" } }), "ipv4.dhcp.start", /10.0.0.0 is outside the subnet 10.0.0.0\/24 \(its guests are 10.0.0.1-10.0.0.254\)/],
+    ["a DHCP end on the broadcast address", nat({ address: "10.0.0.1/24", dhcp: { start: "10.0.0.10", end: "10.0.0.255" } }), "ipv4.dhcp.end", /outside the subnet/],
+    ["a DHCP range backwards", nat({ address: "10.0.0.1/24", dhcp: { start: "10.0.0.200", end: "10.0.0.100" } }), "ipv4.dhcp.end", /10.0.0.100 comes before the start 10.0.0.200/],
+    ["a DHCP range holding the host's address", nat({ address: "10.0.0.50/24", dhcp: { start: "10.0.0.2", end: "10.0.0.100" } }), "ipv4.dhcp", /holds the host's own address 10.0.0.50; leave it out/],
+    ["a malformed DHCP address", nat({ address: "10.0.0.1/24", dhcp: { start: "10.0.0", end: "10.0.0.100" } }), "ipv4.dhcp.start", /"10.0.0" is not an IPv4 address/],
+    ["a NAT network without a subnet", { mode: "nat", name: "lan" }, "ipv4", /.+/],
+    ["an unknown mode", { mode: "routed", name: "lan" }, "mode", /"nat", "isolated", "bridge", "openvswitch" or "hostdev"/],
+    ["a bridge network without its bridge", { mode: "bridge", name: "lan" }, "bridge", /.+/],
+    ["a VLAN on a VF pool past 4094", { mode: "hostdev", name: "vfs", pf: "enp59s0f0", vlan: 4095 }, "vlan", /0..4094/],
+    ["an MTU below IPv4's minimum", { mode: "isolated", name: "lan", mtu: 60 }, "mtu", /60 is out of range; MTU must be 68..65535/],
+  ])("%s", (_what, input, path, reason) => {
+    expect(issuesOf(input)).toEqual([{ path, reason: expect.stringMatching(reason) }]);
+  });
+
+  it("every problem of both DHCP ends at once", () => {
+    expect(issuesOf(nat({ address: "192.168.1.1/24", dhcp: { start: "192.168.2.1", end: "192.168.0.1" } })).map((i) => i.path)).toEqual(["ipv4.dhcp.start", "ipv4.dhcp.end", "ipv4.dhcp.end"]);
+  });
+
+  it("accepts a range that fills the subnet but for the host", () => {
+    const net = parseOrThrow(NetworkSpec, nat({ address: "172.16.0.1/30", dhcp: { start: "172.16.0.2", end: "172.16.0.2" } }), "n");
+    expect(net).toMatchObject({ ipv4: { address: "172.16.0.1", prefix: 30, dhcp: { start: "172.16.0.2", end: "172.16.0.2" } } });
   });
 });

@@ -8,9 +8,10 @@ import type { PinnedVmOptions, VmSpecInput } from "../spec/vm";
 import { Qcow2Volume } from "../storage/Qcow2Volume";
 import { PciPassthrough } from "../network/PciPassthrough";
 import { SriovNic } from "../network/SriovNic";
+import type { VirtualNetwork, VirtualNetworkNic } from "../network/VirtualNetwork";
 import { HugepageMemory } from "./HugepageMemory";
 import { checkUniqueName, recordPlannedVm, requireUniqueName } from "../program/registry";
-import { encryptedVolumes, planVm } from "./planVm";
+import { encryptedVolumes, planVm, virtualNetworkNic } from "./planVm";
 type SpecIn = VmSpecInput;
 type Item<K extends "disks" | "nics" | "hostdevs"> = NonNullable<SpecIn[K]>[number];
 
@@ -27,8 +28,8 @@ export type PinnedVmArgs = Omit<SpecIn, "name" | "memory" | "disks" | "nics" | "
     memory: HugepageMemory | SpecIn["memory"];
     /** Disks in guest order (vda, vdb, ...): Qcow2Volumes or `{ source: { pool, volume } | { file } }`. */
     disks?: (Qcow2Volume | Item<"disks">)[];
-    /** NICs in guest order: SriovNics or `{ type: "network" | "bridge" | "direct" | "vhostuser" | "vf" | "hostdev-network", ... }`. */
-    nics?: (SriovNic | Item<"nics">)[];
+    /** NICs in guest order: SriovNics, VirtualNetworks (or `{ network: VirtualNetwork, mac?, model?, queues?, trust? }`), or `{ type: "network" | "bridge" | "direct" | "vhostuser" | "vf" | "hostdev-network", ... }`. */
+    nics?: (SriovNic | VirtualNetwork | VirtualNetworkNic | Item<"nics">)[];
     /** Whole PCI devices passed through: PciPassthroughs or `{ address, managed? }`. */
     hostdevs?: (PciPassthrough | Item<"hostdevs">)[];
   };
@@ -74,7 +75,7 @@ export class PinnedVm extends pulumi.ComponentResource {
       replaceOnChanges: DOMAIN_REPLACE_ON_CHANGES,
       // the hostdev networks VFs come from must exist before the domain starts, and outlive it;
       // so must what the program made the VM depend on (Pulumi does not pass it to children)
-      dependsOn: withDependsOn([...volumes, ...(args.nics ?? []).flatMap((n) => (n instanceof SriovNic && n.network ? [n.network] : []))], opts.dependsOn),
+      dependsOn: withDependsOn([...volumes, ...networksOf(args)], opts.dependsOn),
     });
     const report = placementReport(host.hostName, spec, placement);
     recordPlannedVm({ component, host: host.hostName, domainName: spec.name, domainXml: xml, placement, report, warnings });
@@ -83,6 +84,12 @@ export class PinnedVm extends pulumi.ComponentResource {
     this.uuid = this.domain.uuid;
     this.registerOutputs({ domainXml: this.domainXml, placement: this.placement, uuid: this.uuid });
   }
+}
+
+/** The libvirt networks the VM's NICs are on: VF pools of SriovNics and VirtualNetworks. */
+function networksOf(args: PinnedVmArgs): pulumi.Resource[] {
+  const nets = (args.nics ?? []).flatMap((n) => (n instanceof SriovNic && n.network ? [n.network] : [virtualNetworkNic(n)?.network.network].filter((r) => r !== undefined)));
+  return [...new Set(nets)];
 }
 
 /** The component's own `dependsOn` joined to what its child needs anyway. */

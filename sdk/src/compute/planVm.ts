@@ -14,6 +14,8 @@ import { toIssues } from "../spec/validate";
 import { PinnedVmOptions, VmSpec, type VmSpecInput } from "../spec/vm";
 import { PciPassthrough } from "../network/PciPassthrough";
 import { SriovNic } from "../network/SriovNic";
+import { VirtualNetwork, type VirtualNetworkNic } from "../network/VirtualNetwork";
+import type { NicSpecInput } from "../spec/network";
 import { Qcow2Volume } from "../storage/Qcow2Volume";
 import { HugepageMemory } from "./HugepageMemory";
 import { requireHost } from "../hypervisor/LibvirtHost";
@@ -129,17 +131,49 @@ function partsOf(args: PinnedVmArgs): { path: string; part: HugepageMemory | Qco
   return parts;
 }
 
-/** Each part must be on the VM's host and not another VM's already. */
+/** A NIC on a VirtualNetwork, given as the network itself or as `{ network, ... }`. */
+export function virtualNetworkNic(n: unknown): VirtualNetworkNic | undefined {
+  if (n instanceof VirtualNetwork) return { network: n };
+  const network = (n as { network?: unknown } | null | undefined)?.network;
+  return network instanceof VirtualNetwork ? (n as VirtualNetworkNic) : undefined;
+}
+
+/** The NIC a VirtualNetwork gives: a virtio (or emulated) NIC on it, or a VF from a hostdev pool. */
+function networkNicSpec({ network, mac, model, queues, trust }: VirtualNetworkNic): NicSpecInput {
+  if (network.spec.mode === "hostdev") return { type: "hostdev-network", network: network.networkName, mac, vlan: network.spec.vlan, trust };
+  return { type: "network", network: network.networkName, mac, model, queues };
+}
+
+/** A VirtualNetwork's NIC must be on the VM's host, and ask only what its kind of network gives. */
+function networkNicIssues(args: PinnedVmArgs): ValidationIssue[] {
+  return (args.nics ?? []).flatMap((n, i) => {
+    const nic = virtualNetworkNic(n);
+    if (!nic) return [];
+    const net = nic.network;
+    const issues: ValidationIssue[] = [];
+    if (net.host.hypervisor !== args.host.hypervisor) issues.push({ path: `nics[${i}]`, reason: `${net.component} is on host ${net.host.hostName}, not on ${args.host.hostName}` });
+    if (net.spec.mode === "hostdev") {
+      for (const key of ["model", "queues"] as const) {
+        if (nic[key] !== undefined) issues.push({ path: `nics[${i}].${key}`, reason: `a NIC on ${net.component}, a pool of SR-IOV VFs, is a VF: it has no ${key === "model" ? "model" : "virtio queues"}` });
+      }
+    } else if (nic.trust !== undefined) {
+      issues.push({ path: `nics[${i}].trust`, reason: `trust is for VFs; ${net.component} is a "${net.spec.mode}" network` });
+    }
+    return issues;
+  });
+}
+
+/** Each part must be on the VM's host and not another VM's already; so must each network. */
 function checkParts(args: PinnedVmArgs, component: string): void {
   const firstPath = new Map<object, string>();
-  const issues = partsOf(args).flatMap(({ path, part }) => {
+  const issues = [...networkNicIssues(args), ...partsOf(args).flatMap(({ path, part }) => {
     // one volume twice in one VM would be two disks writing one file
     const earlier = firstPath.get(part);
     if (earlier) return [{ path, reason: `${part.attachment.component} is already ${earlier} of this VM` }];
     firstPath.set(part, path);
     const issue = part instanceof HugepageMemory ? part.attachment.check(component, path) : checkHostBound(part, component, args.host, path);
     return issue ? [issue] : [];
-  });
+  })];
   if (issues.length) throw new VirtkitValidationError(component, issues);
 }
 
@@ -163,7 +197,9 @@ function specInput(name: string, args: PinnedVmArgs, options: PinnedVmOptions, c
   }
   const pfNics: PfNic[] = [];
   const nics = (args.nics ?? []).map((n, index) => {
-    if (!(n instanceof SriovNic)) return n;
+    const onNetwork = virtualNetworkNic(n);
+    if (onNetwork) return networkNicSpec(onNetwork);
+    if (!(n instanceof SriovNic)) return n as NicSpecInput;
     if (n.vfAddress) return { type: "vf" as const, address: formatPciAddress(n.vfAddress), mac: n.mac, vlan: n.vlan, trust: n.trust };
     if (n.network) return { type: "hostdev-network" as const, network: `sriov-${n.pf}`, mac: n.mac, vlan: n.vlan, trust: n.trust };
     pfNics.push({ index, nic: n });

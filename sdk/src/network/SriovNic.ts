@@ -70,7 +70,7 @@ export class SriovNic extends pulumi.ComponentResource {
         args.host.claimName("network", netName, this.component, "pf");
         return new libvirt.Network(
           `${args.host.hostName}-${netName}`,
-          renderNetworkArgs({ forward: "hostdev", name: netName, pf: a.pf! }),
+          renderNetworkArgs({ mode: "hostdev", name: netName, pf: a.pf!, autostart: true }),
           { parent: args.host, provider: args.host.provider },
         );
       });

@@ -24,9 +24,19 @@ export interface PlannedVm {
   readonly warnings: readonly string[];
 }
 
+/** Filled by VirtualNetwork. */
+export interface PlannedNetwork {
+  readonly component: string;
+  readonly host: string;
+  readonly networkName: string;
+  readonly networkXml: string;
+  readonly warnings: readonly string[];
+}
+
 /** Everything one program run declared. */
 export interface ProgramRecord {
   readonly vms: PlannedVm[];
+  readonly networks: PlannedNetwork[];
   readonly hosts: PlannedHost[];
   readonly componentNames: Set<string>;
 }
@@ -38,7 +48,7 @@ const outsideAnyRun = {};
 export function currentProgram(): ProgramRecord {
   const key: object = pulumi.runtime.getStackResource() ?? pulumi.runtime.getMonitor() ?? outsideAnyRun;
   let record = records.get(key);
-  if (!record) records.set(key, (record = { vms: [], hosts: [], componentNames: new Set() }));
+  if (!record) records.set(key, (record = { vms: [], networks: [], hosts: [], componentNames: new Set() }));
   return record;
 }
 
@@ -49,6 +59,15 @@ export function recordPlannedVm(vm: PlannedVm): void {
 /** VMs this program run declared so far, in declaration order. */
 export function plannedVms(): readonly PlannedVm[] {
   return currentProgram().vms;
+}
+
+export function recordPlannedNetwork(net: PlannedNetwork): void {
+  currentProgram().networks.push(net);
+}
+
+/** Virtual networks this program run declared so far, in declaration order. */
+export function plannedNetworks(): readonly PlannedNetwork[] {
+  return currentProgram().networks;
 }
 
 /** A LibvirtHost as the plan reports it. */

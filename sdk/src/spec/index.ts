@@ -10,3 +10,4 @@ export * from "./storage";
 export * from "./units";
 export * from "./validate";
 export * from "./vm";
+export * from "./ipv4";

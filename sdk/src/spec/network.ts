@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { HostPath, int, InterfaceName, LibvirtName, MacAddress, PciAddressText } from "./common";
+import { formatIpv4, parseIpv4, parseIpv4Interface, subnetBounds } from "./ipv4";
 
 /**
  * Network: emulated and virtio NICs on libvirt networks, host bridges (Linux or Open vSwitch)
@@ -123,13 +124,115 @@ export const HostdevSpec = z.object({
   guestNode: int(0, 255, "guest NUMA cell").optional(),
 });
 
-/** A libvirt network: NAT/bridge for virtio NICs, or a VF pool on an SR-IOV PF. */
-export const NetworkSpec = z.discriminatedUnion("forward", [
-  z.object({ forward: z.literal("nat"), name: LibvirtName, bridge: InterfaceName.optional(), ipv4: z.object({ address: z.ipv4(), prefix: int(8, 30, "prefix length") }).optional() }),
-  z.object({ forward: z.literal("bridge"), name: LibvirtName, bridge: InterfaceName }),
-  z.object({ forward: z.literal("hostdev"), name: LibvirtName, pf: InterfaceName }),
-]);
+/** An IPv4 address of the guests' DHCP range. */
+const Ipv4Address = z.string({ error: "expected an IPv4 address string like \"192.168.10.1\"" }).transform(parsedText(parseIpv4, (n) => n));
+
+/**
+ * The host's side of a virtual network's IPv4 subnet, with the DHCP range libvirt's dnsmasq
+ * leases to guests. The range must lie inside the subnet and leave out the host's address.
+ */
+export const Ipv4Subnet = z
+  .object({
+    /** The host's address on the network with the prefix length, CIDR: `"192.168.10.1/24"` (/8 to /30). Guests use it as gateway and DNS. */
+    address: z
+      .string({ error: "expected an IPv4 address with its prefix length, like \"192.168.10.1/24\"" })
+      .transform(parsedText((t: string) => parseIpv4Interface(t, 8, 30), (v) => v)),
+    /** Addresses leased to guests by DHCP, `{ start, end }` inside the subnet; default: no DHCP. */
+    dhcp: z.object({ start: Ipv4Address, end: Ipv4Address }).optional(),
+  })
+  .superRefine((ip, ctx) => {
+    // judged only when both parsed: a malformed address is its own problem
+    if (!ip.dhcp || typeof ip.address !== "object" || typeof ip.dhcp.start !== "number" || typeof ip.dhcp.end !== "number") return;
+    const host = parseIpv4(ip.address.address);
+    const { network, broadcast } = subnetBounds(host, ip.address.prefix);
+    const subnet = `${formatIpv4(network)}/${ip.address.prefix}`;
+    const { start, end } = ip.dhcp;
+    for (const [key, at] of [["start", start], ["end", end]] as const) {
+      if (at <= network || at >= broadcast) {
+        ctx.addIssue({ code: "custom", path: ["dhcp", key], message: `${formatIpv4(at)} is outside the subnet ${subnet} (its guests are ${formatIpv4(network + 1)}-${formatIpv4(broadcast - 1)})` });
+      }
+    }
+    if (start > end) ctx.addIssue({ code: "custom", path: ["dhcp", "end"], message: `${formatIpv4(end)} comes before the start ${formatIpv4(start)}` });
+    else if (start <= host && host <= end) {
+      ctx.addIssue({ code: "custom", path: ["dhcp"], message: `the range ${formatIpv4(start)}-${formatIpv4(end)} holds the host's own address ${ip.address.address}; leave it out` });
+    }
+  })
+  .transform((ip) => ({
+    address: ip.address.address,
+    prefix: ip.address.prefix,
+    dhcp: ip.dhcp && { start: formatIpv4(ip.dhcp.start), end: formatIpv4(ip.dhcp.end) },
+  }));
+
+/** MTU of the network's bridge and the guests' NICs on it, in bytes (IPv4's minimum to a 64 KiB jumbo frame). */
+const Mtu = int(68, 65535, "MTU").optional();
+
+/** Start the network when the host boots (libvirt's autostart). Default true. */
+const Autostart = z.boolean().default(true);
+
+/**
+ * A libvirt virtual network, by `mode`:
+ * - `nat`: a bridge of libvirt's with an IPv4 subnet, DHCP and NAT to the host's uplinks;
+ * - `isolated`: the same without forwarding: guests reach each other and the host only;
+ * - `bridge`: guests join an existing Linux bridge of the host (`br0`);
+ * - `openvswitch`: guests join an existing Open vSwitch bridge, each port an OVS port;
+ * - `hostdev`: a pool of the SR-IOV VFs of a PF; each NIC takes a free VF when its VM starts.
+ */
+export const NetworkSpec = z.discriminatedUnion(
+  "mode",
+  [
+    z.object({
+      mode: z.literal("nat"),
+      name: LibvirtName,
+      /** The bridge libvirt creates; default: libvirt picks `virbrN`. */
+      bridge: InterfaceName.optional(),
+      ipv4: Ipv4Subnet,
+      mtu: Mtu,
+      autostart: Autostart,
+    }),
+    z.object({ mode: z.literal("isolated"), name: LibvirtName, bridge: InterfaceName.optional(), ipv4: Ipv4Subnet.optional(), mtu: Mtu, autostart: Autostart }),
+    z.object({
+      mode: z.literal("bridge"),
+      name: LibvirtName,
+      /** The host's existing Linux bridge, e.g. `br0`. */
+      bridge: InterfaceName,
+      autostart: Autostart,
+    }),
+    z.object({
+      mode: z.literal("openvswitch"),
+      name: LibvirtName,
+      /** The host's existing Open vSwitch bridge, e.g. `ovsbr0`. */
+      bridge: InterfaceName,
+      /** 802.1Q VLAN tag of the network's OVS ports (an access port). */
+      vlan: Vlan.optional(),
+      autostart: Autostart,
+    }),
+    z.object({
+      mode: z.literal("hostdev"),
+      name: LibvirtName,
+      /** The physical function whose VFs the pool hands out, e.g. `enp59s0f0`. */
+      pf: InterfaceName,
+      /** 802.1Q VLAN tag libvirt sets on each VF it hands out. */
+      vlan: Vlan.optional(),
+      autostart: Autostart,
+    }),
+  ],
+  { error: 'expected a network mode: "nat", "isolated", "bridge", "openvswitch" or "hostdev"' },
+);
+
+/** Runs a throwing parser and reports its message as an issue at the current path. */
+function parsedText<T, U>(parse: (t: string) => T, out: (v: T) => U) {
+  return (text: string, ctx: z.RefinementCtx): U => {
+    try {
+      return out(parse(text));
+    } catch (e) {
+      ctx.addIssue({ code: "custom", message: (e as Error).message });
+      return z.NEVER;
+    }
+  };
+}
 
 export type NicSpec = z.infer<typeof NicSpec>;
+export type NicSpecInput = z.input<typeof NicSpec>;
 export type HostdevSpec = z.infer<typeof HostdevSpec>;
 export type NetworkSpec = z.infer<typeof NetworkSpec>;
+export type NetworkSpecInput = z.input<typeof NetworkSpec>;
