@@ -217,7 +217,12 @@ function specInput(name: string, args: PinnedVmArgs, options: PinnedVmOptions, c
     numa: hugepageNodes && !(numa as { hostNodes?: unknown }).hostNodes ? { ...numa, hostNodes: hugepageNodes.join(",") } : numa,
     disks: (args.disks ?? []).map((d) =>
       d instanceof Qcow2Volume
-        ? { source: { pool: d.poolName, volume: d.volumeName }, encryption: d.secretUuid ? { secretUuid: d.secretUuid } : undefined }
+        ? {
+            // a logical volume is a block device the guest gets whole
+            source: d.storagePool?.spec.type === "logical" ? { device: `${d.storagePool.targetPath}/${d.volumeName}` } : { pool: d.poolName, volume: d.volumeName },
+            format: d.format,
+            encryption: d.secretUuid ? { secretUuid: d.secretUuid } : undefined,
+          }
         : d,
     ),
     nics,

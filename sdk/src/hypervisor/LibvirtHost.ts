@@ -93,13 +93,13 @@ export class LibvirtHost extends pulumi.ComponentResource {
    * Reserves a libvirt object name on this host. The engine refuses duplicate URNs, mocks
    * do not, and libvirt would overwrite: so duplicates fail here, naming both components.
    */
-  claimName(kind: "domain" | "volume" | "network", objectName: string, component: string, path: string): void {
+  claimName(kind: "domain" | "volume" | "network" | "pool", objectName: string, component: string, path: string): void {
     this.checkNameFree(kind, objectName, component, path);
     this.hypervisor.names.set(`${kind}:${objectName}`, component);
   }
 
   /** Throws when `objectName` is taken, without claiming it (for checks before a plan is complete). */
-  checkNameFree(kind: "domain" | "volume" | "network", objectName: string, component: string, path: string): void {
+  checkNameFree(kind: "domain" | "volume" | "network" | "pool", objectName: string, component: string, path: string): void {
     const holder = this.hypervisor.names.get(`${kind}:${objectName}`);
     if (holder) throw new VirtkitValidationError(component, [{ path, reason: `${kind} "${objectName}" on host ${this.hostName} is already declared by ${holder}` }]);
   }
@@ -109,7 +109,7 @@ export class LibvirtHost extends pulumi.ComponentResource {
    * shared by every overlay on it. It belongs to the host, not to one overlay, so removing
    * one overlay never deletes a base others still read from.
    */
-  baseImage(pool: string, url: string): libvirt.Volume {
+  baseImage(pool: string, url: string, poolResource?: pulumi.Resource): libvirt.Volume {
     const key = `${pool}|${url}`;
     let base = this.hypervisor.baseImages.get(key);
     if (!base) {
@@ -121,7 +121,7 @@ export class LibvirtHost extends pulumi.ComponentResource {
       base = new libvirt.Volume(
         `${this.hostName}-${volumeName}`,
         { name: volumeName, pool, target: { format: { type: "qcow2" } }, create: { content: { url } } },
-        { parent: this, provider: this.provider },
+        { parent: this, provider: this.provider, dependsOn: poolResource ? [poolResource] : undefined },
       );
       this.hypervisor.baseImages.set(key, base);
     }

@@ -11,6 +11,8 @@ export const VolumeSpec = z.object({
   /** Virtual size of the volume. */
   capacity: Size,
   format: VolumeFormat.default("qcow2"),
+  /** `file` (default: an image file in a dir pool) or `block` (an LVM logical volume: raw, no format layer). */
+  type: z.enum(["file", "block"]).default("file"),
   /** Copy-on-write base: the path of the backing file and its format. */
   backingStore: z
     .object({
@@ -21,6 +23,69 @@ export const VolumeSpec = z.object({
   /** LUKS encryption with the passphrase held in the libvirt secret of this UUID. */
   encryption: z.object({ secretUuid: z.uuid({ message: "expected a libvirt secret UUID" }) }).optional(),
 });
+
+/** An iSCSI qualified name: `iqn.YYYY-MM.reversed.domain[:name]`, or an EUI-64 / NAA name. */
+export const Iqn = z
+  .string({ error: "expected an iSCSI name string" })
+  .regex(/^(iqn\.\d{4}-\d{2}\.[a-z0-9][a-z0-9.-]*(:[^\s]+)?|eui\.[0-9A-Fa-f]{16}|naa\.[0-9A-Fa-f]{16}([0-9A-Fa-f]{16})?)$/, {
+    message: 'expected an iSCSI name like "iqn.2003-01.org.example:disk1" (or eui./naa.)',
+  })
+  .max(223, { message: "an iSCSI name is at most 223 characters" });
+
+/** A host name or IP address of a storage server (iSCSI portal, Ceph monitor). */
+export const ServerAddress = z
+  .string({ error: "expected a host name or IP address" })
+  .regex(/^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$|^\[?[0-9A-Fa-f:.]+\]?$/, {
+    message: "expected a host name or IP address",
+  });
+
+/**
+ * A storage pool: a directory of image files (`dir`), an LVM volume group whose logical
+ * volumes are the volumes (`logical`), or the LUNs of an iSCSI target (`iscsi`).
+ */
+export const PoolSpec = z.discriminatedUnion(
+  "type",
+  [
+    z.object({
+      type: z.literal("dir"),
+      name: LibvirtName,
+      /** Directory holding the pool's image files, e.g. `/var/lib/libvirt/images`. */
+      path: HostPath,
+    }),
+    z.object({
+      type: z.literal("logical"),
+      name: LibvirtName,
+      /** LVM volume group; default the pool's name. Its volumes are `/dev/<volumeGroup>/<volume>`. */
+      volumeGroup: LibvirtName.optional(),
+      /** Physical volumes to build the group on (`virsh pool-build`); none when the group exists. */
+      devices: z.array(HostPath).default([]),
+    }),
+    z.object({
+      type: z.literal("iscsi"),
+      name: LibvirtName,
+      /** The target's portal: host name or address, and port (default 3260). */
+      portal: z.object({ host: ServerAddress, port: int(1, 65535, "port").default(3260) }),
+      /** The target's IQN; its LUNs are the pool's volumes (`unit:0:0:N`). */
+      target: Iqn,
+      /** This host's initiator IQN, when the target admits initiators by name; default the host's own. */
+      initiator: Iqn.optional(),
+    }),
+  ],
+  { error: 'expected a pool of type "dir", "logical" or "iscsi"' },
+);
+export type PoolSpec = z.infer<typeof PoolSpec>;
+
+/** Where a pool's volumes appear on the host. */
+export function poolTargetPath(pool: PoolSpec): string {
+  switch (pool.type) {
+    case "dir":
+      return pool.path;
+    case "logical":
+      return `/dev/${pool.volumeGroup ?? pool.name}`;
+    case "iscsi":
+      return "/dev/disk/by-path";
+  }
+}
 
 const TARGET = /^(vd|sd|hd)[a-z]{1,2}$/;
 

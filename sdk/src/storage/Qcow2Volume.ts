@@ -2,7 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as libvirt from "@pulumi/libvirt";
 import { z } from "zod";
 import { LibvirtName, Size } from "../spec/common";
-import { VolumeSpec } from "../spec/storage";
+import { VolumeFormat, VolumeSpec } from "../spec/storage";
+import { VirtkitValidationError, type ValidationIssue } from "../errors";
+import { StoragePool } from "./StoragePool";
 import { parseOrThrow } from "../spec/validate";
 import { renderVolumeArgs } from "../render/volumeArgs";
 import { renderVolumeXml } from "../render/storageXml";
@@ -14,15 +16,21 @@ import { Attachment } from "../host/attachment";
 import { requireUniqueName } from "../program/registry";
 
 export const Qcow2VolumeArgsSchema = z.object({
-  /** Storage pool on the host, e.g. `default`. */
-  pool: LibvirtName,
+  /**
+   * Storage pool on the host: a libvirt pool's name (`default`), or a StoragePool. In a `dir`
+   * pool the volume is a file; in a `logical` (LVM) pool a logical volume, which VMs get as a
+   * block disk (`format: "raw"`, no base image, no encryption).
+   */
+  pool: z.union([LibvirtName, z.custom<StoragePool>((p) => p instanceof StoragePool)], { error: "expected a pool name or a StoragePool" }),
+  /** `qcow2` (default: thin, copy-on-write, encryptable) or `raw` (a plain file or logical volume: no format layer). */
+  format: VolumeFormat.default("qcow2"),
   /**
    * Virtual size: bytes or an IEC string ("40GiB"). A larger size grows the volume in place,
    * keeping its data (`virsh blockresize` when a running domain uses it, else `vol-resize`);
    * a smaller one is refused with the reason before anything changes.
    */
   size: Size,
-  /** libvirt volume name; default `<component name>.qcow2`. */
+  /** libvirt volume name; default `<component name>.qcow2` (`.raw` for raw; the component's name in an LVM pool). */
   name: LibvirtName.optional(),
   /** Copy-on-write base: an image downloaded into the pool (`{ url }`: http(s), file:// or an absolute path), or another volume (`{ volume }`). */
   baseImage: z
@@ -74,7 +82,10 @@ export class Qcow2Volume extends pulumi.ComponentResource {
   /** The base image volume, when made from a URL (shared by the host's overlays of that URL). */
   readonly base: libvirt.Volume | undefined;
   readonly poolName: string;
+  /** The StoragePool given as `pool`, if one was. */
+  readonly storagePool: StoragePool | undefined;
   readonly volumeName: string;
+  readonly format: "qcow2" | "raw";
   readonly sizeBytes: number;
   readonly secretUuid: string | undefined;
   /** Path of the volume file on the host. */
@@ -90,8 +101,12 @@ export class Qcow2Volume extends pulumi.ComponentResource {
     // Never pass args to super: they may hold the passphrase, and inputs are stored in the state.
     const component = `Qcow2Volume "${name}"`;
     requireHost(args, component);
-    const a = parseOrThrow(Qcow2VolumeArgsSchema, { ...args, host: undefined }, component);
-    const volumeName = a.name ?? `${name}.qcow2`;
+    const a0 = parseOrThrow(Qcow2VolumeArgsSchema, { ...args, host: undefined }, component);
+    const storagePool = a0.pool instanceof StoragePool ? a0.pool : undefined;
+    checkPoolFit(a0, storagePool, args.host, component);
+    const a = { ...a0, pool: storagePool?.poolName ?? (a0.pool as string) };
+    const logical = storagePool?.spec.type === "logical";
+    const volumeName = a.name ?? (logical ? name : `${name}.${a.format}`);
     // the default name comes from the component's name: check it as a libvirt name too
     parseOrThrow(LibvirtName, volumeName, component, ["name"]);
     args.host.checkNameFree("volume", `${a.pool}/${volumeName}`, component, "name");
@@ -100,6 +115,8 @@ export class Qcow2Volume extends pulumi.ComponentResource {
     this.host = args.host;
     this.attachment = new Attachment(component);
     this.poolName = a.pool;
+    this.storagePool = storagePool;
+    this.format = a.format;
     this.volumeName = volumeName;
     this.sizeBytes = a.size;
     // derived from the URI as written; a URI known only at deployment cannot key it, the host's name does
@@ -113,11 +130,13 @@ export class Qcow2Volume extends pulumi.ComponentResource {
       // the program's own protect option wins; virtkit's is the default
       protect: opts.protect ?? !a.allowReplace,
       replaceOnChanges: ["backingStore", "target", "pool", "name"],
+      // a volume in a pool this program makes is made after the pool
+      dependsOn: storagePool ? [storagePool.pool] : undefined,
     };
 
     let backingPath: pulumi.Input<string> | undefined;
     if (args.baseImage && "url" in args.baseImage) {
-      this.base = args.host.baseImage(a.pool, args.baseImage.url);
+      this.base = args.host.baseImage(a.pool, args.baseImage.url, storagePool?.pool);
       backingPath = this.base.path;
     } else if (args.baseImage && "volume" in args.baseImage) {
       backingPath = args.baseImage.volume.path;
@@ -127,7 +146,8 @@ export class Qcow2Volume extends pulumi.ComponentResource {
       name: this.volumeName,
       pool: a.pool,
       capacity: a.size,
-      format: "qcow2",
+      format: a.format,
+      type: logical ? "block" : "file",
       encryption: this.secretUuid && { secretUuid: this.secretUuid },
     }, component);
     this.volumeXml = pulumi.output(backingPath ?? "").apply((p) => renderVolumeXml({ ...spec, backingStore: p ? { path: p, format: "qcow2" } : undefined }));
@@ -145,13 +165,34 @@ export class Qcow2Volume extends pulumi.ComponentResource {
       this.volume = new libvirt.Volume(name, volumeArgs, { ...dataOpts, provider: args.host.provider, ignoreChanges: ["capacity"] });
       this.capacity = new VolumeCapacity(
         `${name}-capacity`,
-        { uri: args.host.uri, pool: a.pool, name: this.volume.name, capacity: a.size },
+        { uri: args.host.uriOutput, pool: a.pool, name: this.volume.name, capacity: a.size },
         { parent: this },
       );
     }
     this.path = this.volume.path;
     this.registerOutputs({ path: this.path, volumeXml: this.volumeXml, passphrase: this.passphrase });
   }
+}
+
+/**
+ * What a pool can hold: an LVM logical volume is a raw block device (no base image, no LUKS
+ * header from virtkit), and iSCSI LUNs are made on the target, not by libvirt.
+ */
+function checkPoolFit(a: z.infer<typeof Qcow2VolumeArgsSchema>, pool: StoragePool | undefined, host: LibvirtHost, component: string): void {
+  const issues: ValidationIssue[] = [];
+  if (pool && pool.host !== host) issues.push({ path: "pool", reason: `${pool.component} is on host ${pool.host.hostName}, not ${host.hostName}` });
+  if (pool?.spec.type === "iscsi") {
+    issues.push({ path: "pool", reason: `iSCSI pool "${pool.poolName}" holds the target's LUNs, which are made on the target; give a VM the LUN as a disk: { source: { pool: "${pool.poolName}", volume: "unit:0:0:N" } }` });
+  }
+  if (pool?.spec.type === "logical") {
+    if (a.format !== "raw") issues.push({ path: "format", reason: `a volume in LVM pool "${pool.poolName}" is a logical volume, a raw block device: set format "raw"` });
+    if (a.baseImage) issues.push({ path: "baseImage", reason: "a logical volume cannot be a copy-on-write overlay; use a dir pool" });
+    if (a.encryption) issues.push({ path: "encryption", reason: "virtkit makes LUKS volumes as qcow2 files; use a dir pool" });
+  } else {
+    if (a.format === "raw" && a.baseImage) issues.push({ path: "baseImage", reason: "a raw volume has no backing file; use format \"qcow2\" for a copy-on-write overlay" });
+    if (a.format === "raw" && a.encryption) issues.push({ path: "encryption", reason: "virtkit makes LUKS volumes as qcow2; use format \"qcow2\"" });
+  }
+  if (issues.length) throw new VirtkitValidationError(component, issues);
 }
 
 /** A UUID (version 5 layout) derived from `key`: the same volume gets the same secret UUID on every run. */
