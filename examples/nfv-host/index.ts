@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as virtkit from "virtkit";
-import { TWO_SOCKET_SERVER } from "../hosts";
+import { login, TWO_SOCKET_SERVER } from "../hosts";
 
 // A 2-socket NFV host. Its capabilities tell virtkit where every CPU, hugepage and VF
 // is, so placement is checked (and chosen, with pinning "auto") before anything exists.
@@ -31,6 +31,7 @@ const vrouter = new virtkit.PinnedVm("vrouter", {
   memory: routerMem,
   disks: [routerRoot],
   nics: [{ type: "network", network: "default" }, uplink, downlink],
+  cloudInit: login(cfg, "vrouter"),
 });
 
 // A packet inspector spanning both sockets: two guest NUMA cells, each on its own host

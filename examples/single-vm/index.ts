@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as virtkit from "virtkit";
+import { login } from "../hosts";
 
 // The smallest useful program: no host facts, so pinning is explicit.
 const cfg = new pulumi.Config();
@@ -20,6 +21,8 @@ const web = new virtkit.PinnedVm("web", {
   memory: { size: "2GiB" },
   disks: [root],
   nics: [{ type: "network", network: "default", model: "virtio" }],
+  // ssh ops@<its address> with your key, or `virsh console web` on the host
+  cloudInit: login(cfg, "web"),
 });
 
 export const domainXml = web.domainXml;

@@ -1,5 +1,6 @@
+import * as pulumi from "@pulumi/pulumi";
 import * as virtkit from "virtkit";
-import { TWO_SOCKET_SERVER } from "../hosts";
+import { login, TWO_SOCKET_SERVER } from "../hosts";
 
 // Two identical hypervisors, each its own provider (its own URI) and its own ledger.
 const facts = virtkit.readHostFacts(TWO_SOCKET_SERVER);
@@ -20,6 +21,7 @@ const vms = webs.map(
       cpu: { topology: { sockets: 1, cores: 2, threads: 2 } },
       memory: new virtkit.HugepageMemory(`${name}-mem`, { size: "4GiB", pageSize: "2MiB" }),
       nics: [{ type: "network", network: "default" }],
+      cloudInit: login(new pulumi.Config(), name),
     }),
 );
 

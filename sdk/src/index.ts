@@ -5,6 +5,7 @@ export { VirtkitValidationError, type ValidationIssue } from "./errors";
 export { LibvirtHost, type LibvirtHostArgs } from "./hypervisor/LibvirtHost";
 export { HugepageMemory, type HugepageMemoryArgs } from "./compute/HugepageMemory";
 export { PinnedVm, DOMAIN_REPLACE_ON_CHANGES, type PinnedVmArgs } from "./compute/PinnedVm";
+export type { CloudInitArgs } from "./compute/cloudInit";
 export type { PlacementReport } from "./host/placementReport";
 export { plannedHosts, plannedNetworks, plannedVms, type PlannedHost, type PlannedNetwork, type PlannedVm } from "./program/registry";
 export { Qcow2Volume, type Qcow2VolumeArgs } from "./storage/Qcow2Volume";

@@ -19,11 +19,22 @@ describe("examples under the mock engine", () => {
   it("single-vm registers a provider, a base image, an overlay and one pinned domain", () => {
     const plan = plans["single-vm"];
     expect(ofType(plan, "pulumi:providers:libvirt").map((r) => r.inputs.uri)).toEqual(["qemu:///system"]);
-    expect(ofType(plan, "libvirt:index/volume:Volume").map((r) => r.inputs.name)).toEqual([expect.stringMatching(/^base-debian-12-genericcloud-amd64-[0-9a-f]{8}\.qcow2$/), "web-root.qcow2"]);
+    // registration order follows the Outputs each waits on: compare as a set
+    expect(ofType(plan, "libvirt:index/volume:Volume").map((r) => r.inputs.name).sort()).toEqual([expect.stringMatching(/^base-debian-12-genericcloud-amd64-[0-9a-f]{8}\.qcow2$/), "web-cloudinit.iso", "web-root.qcow2"]);
     const [domain] = ofType(plan, "libvirt:index/domain:Domain");
     expect(domain.inputs.cpuTune).toEqual({ vcpuPins: [{ vcpu: 0, cpuSet: "2" }, { vcpu: 1, cpuSet: "3" }], emulatorPin: { cpuSet: "0-1" } });
     expect(domain.inputs.devices.disks[0].source).toEqual({ volume: { pool: "default", volume: "web-root.qcow2" } });
     expect(plan.outputs.rootPath).toBe("/var/lib/libvirt/images/web-root.qcow2");
+  });
+
+  it("every example VM with a system disk gets a login: user ops by cloud-init, and a serial console", () => {
+    for (const [example, vms] of [["single-vm", ["web"]], ["nfv-host", ["vrouter"]], ["two-hosts", ["web-0", "web-1", "web-2", "web-3"]]] as const) {
+      const plan = plans[example];
+      const seeds = ofType(plan, "libvirt:index/cloudinitDisk:CloudinitDisk");
+      expect(seeds.map((s) => s.name)).toEqual(vms.map((vm) => `${vm}-cloudinit`));
+      for (const seed of seeds) expect(JSON.parse(seed.inputs.userData.replace("#cloud-config\n", "")).users[1]).toMatchObject({ name: "ops" });
+      for (const vm of plan.vms) expect(vm.domainXml).toMatch(/<console type="pty">/);
+    }
   });
 
   it("nfv-host keeps each VM NUMA-local, spans dpi with one VF and one expander bus per cell", () => {

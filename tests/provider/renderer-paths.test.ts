@@ -1,7 +1,7 @@
 import { buildDomainModel, renderDomainArgs, renderDomainXml, layoutFromPlacement, layoutFromSpec, providerGaps, parseXml, type DomainModel } from "../../sdk/src/render";
 import { HostLedger } from "../../sdk/src/host";
 import { RESERVED, twoSocketHost } from "../host/fixtures";
-import { renderNetworkArgs, renderVolumeArgs } from "../../sdk/src/render";
+import { renderCloudConfig, renderMetaData, renderNetworkArgs, renderSeedDiskArgs, renderSeedVolumeArgs, renderVolumeArgs } from "../../sdk/src/render";
 import { parseOrThrow } from "../../sdk/src/spec/validate";
 import { NetworkSpec, VolumeSpec } from "../../sdk/src/spec";
 import { flattenPaths, schemaProblems } from "../support/providerSchema";
@@ -21,14 +21,23 @@ const domains = {
       { type: "bridge", bridge: "ovsbr0", virtualport: { type: "openvswitch" } },
     ],
   }),
+  guest: vmSpec({ name: "g", vcpus: 1, memory: { size: "1GiB" }, graphics: { type: "vnc" }, cdroms: [{ source: { pool: "default", volume: "g-cloudinit.iso" } }, { source: { file: "/srv/x.iso" } }] }),
+  spice: vmSpec({ name: "s", vcpus: 1, memory: { size: "1GiB" }, graphics: { type: "spice", listen: "0.0.0.0" } }),
   custom: vmSpec({ name: "c", vcpus: 2, cpu: { mode: "custom", model: "Skylake-Server", check: "partial", features: [{ name: "avx512f", policy: "require" }] }, memory: { size: "2GiB", source: "memfd", access: "shared" }, nics: [{ type: "hostdev-network", network: "sriov-a", mac: "52:54:00:00:00:09", trust: true }], firmware: "efi", domainType: "qemu" }),
 };
 
 describe("every property path the renderer passes to the provider", () => {
   it.each(Object.entries(domains))("exists in the v0.9.7 domain schema with the right type and is settable (%s)", (_name, vm) => {
-    const args = renderDomainArgs(buildDomainModel(vm, layoutFromSpec(vm)));
+    const args = renderDomainArgs(buildDomainModel(vm, layoutFromSpec(vm)), new Map(), { graphicsPassword: "pw" });
     expect(flattenPaths(args).length).toBeGreaterThan(20);
     expect(schemaProblems("libvirt_domain", args)).toEqual([]);
+  });
+
+  it("exists in the cloud-init disk schema, and the seed's volume in the volume schema", () => {
+    const seed = { volume: "g-cloudinit.iso", userData: renderCloudConfig({ hostname: "g" }), metaData: renderMetaData("g", "g"), networkConfig: "version: 2\n" };
+    expect(flattenPaths(renderSeedDiskArgs(seed))).toHaveLength(4);
+    expect(schemaProblems("libvirt_cloudinit_disk", renderSeedDiskArgs(seed))).toEqual([]);
+    expect(schemaProblems("libvirt_volume", renderSeedVolumeArgs("default", "g-cloudinit.iso", "/tmp/seed.iso"))).toEqual([]);
   });
 
   it("exists in the volume and network schemas", () => {

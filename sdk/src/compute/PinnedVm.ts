@@ -12,6 +12,7 @@ import type { VirtualNetwork, VirtualNetworkNic } from "../network/VirtualNetwor
 import { HugepageMemory } from "./HugepageMemory";
 import { checkUniqueName, recordPlannedVm, requireUniqueName } from "../program/registry";
 import { encryptedVolumes, planVm, virtualNetworkNic } from "./planVm";
+import { registerCloudInit, type CloudInitArgs } from "./cloudInit";
 type SpecIn = VmSpecInput;
 type Item<K extends "disks" | "nics" | "hostdevs"> = NonNullable<SpecIn[K]>[number];
 
@@ -20,7 +21,7 @@ type Item<K extends "disks" | "nics" | "hostdevs"> = NonNullable<SpecIn[K]>[numb
  * where memory, disks, NICs and devices may also be virtkit components, and the options
  * of `PinnedVmOptions`; plus the host it runs on.
  */
-export type PinnedVmArgs = Omit<SpecIn, "name" | "memory" | "disks" | "nics" | "hostdevs" | "expanderBuses"> &
+export type PinnedVmArgs = Omit<SpecIn, "name" | "memory" | "disks" | "nics" | "hostdevs" | "expanderBuses" | "graphics"> &
   z.input<typeof PinnedVmOptions> & {
     /** The host the VM runs on. */
     host: LibvirtHost;
@@ -32,6 +33,15 @@ export type PinnedVmArgs = Omit<SpecIn, "name" | "memory" | "disks" | "nics" | "
     nics?: (SriovNic | VirtualNetwork | VirtualNetworkNic | Item<"nics">)[];
     /** Whole PCI devices passed through: PciPassthroughs or `{ address, managed? }`. */
     hostdevs?: (PciPassthrough | Item<"hostdevs">)[];
+    /** What the guest is told at first boot (users, SSH keys, host name, network): a cloud-init seed on a CD-ROM. Default none. */
+    cloudInit?: CloudInitArgs;
+    /**
+     * A graphical display: `{ type: "vnc" | "spice", listen?, password? }`. `listen` defaults to
+     * `127.0.0.1`; the password (a Pulumi secret, say) reaches the provider only, never `domainXml`.
+     * A VNC password is at most 8 characters (VNC's own limit). Default none (the serial console
+     * is the way in).
+     */
+    graphics?: { type: "vnc" | "spice"; listen?: string; password?: pulumi.Input<string> };
   };
 
 /** Properties whose change the provider or the guest cannot take in place: the domain is replaced (its volumes are not). */
@@ -58,7 +68,7 @@ export class PinnedVm extends pulumi.ComponentResource {
   constructor(name: string, args: PinnedVmArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // Validate and place before super(): bad input must fail before anything registers.
     checkUniqueName("virtkit:index:PinnedVm", name, opts);
-    const { spec, model, xml, placement, warnings } = planVm(name, args);
+    const { spec, model, xml, placement, warnings, cloudInit, graphicsPassword } = planVm(name, args);
     requireUniqueName("virtkit:index:PinnedVm", name, opts);
     super("virtkit:index:PinnedVm", name, {}, opts);
     const component = `PinnedVm "${name}"`;
@@ -69,13 +79,14 @@ export class PinnedVm extends pulumi.ComponentResource {
     const volumes = (args.disks ?? []).filter((d): d is Qcow2Volume => d instanceof Qcow2Volume);
     // virtkit's LUKS volumes have the volume's path as their secret's usage
     const secretUsages = new Map(encryptedVolumes(args).map(({ index, volume }) => [index, volume.path]));
-    this.domain = new libvirt.Domain(name, renderDomainArgs(model, secretUsages), {
+    const seed = cloudInit && registerCloudInit(name, cloudInit, host, this);
+    this.domain = new libvirt.Domain(name, renderDomainArgs(model, secretUsages, { graphicsPassword }), {
       parent: this,
       provider: host.provider,
       replaceOnChanges: DOMAIN_REPLACE_ON_CHANGES,
       // the hostdev networks VFs come from must exist before the domain starts, and outlive it;
       // so must what the program made the VM depend on (Pulumi does not pass it to children)
-      dependsOn: withDependsOn([...volumes, ...networksOf(args)], opts.dependsOn),
+      dependsOn: withDependsOn([...volumes, ...(seed ? [seed] : []), ...networksOf(args)], opts.dependsOn),
     });
     const report = placementReport(host.hostName, spec, placement);
     recordPlannedVm({ component, host: host.hostName, domainName: spec.name, domainXml: xml, placement, report, warnings });

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { VirtkitValidationError, type ValidationIssue } from "../errors";
 import type { DeviceDemand, Placement, VmDemand } from "../host/allocator";
 import { checkHostBound } from "../host/attachment";
@@ -20,6 +21,9 @@ import { Qcow2Volume } from "../storage/Qcow2Volume";
 import { HugepageMemory } from "./HugepageMemory";
 import { requireHost } from "../hypervisor/LibvirtHost";
 import type { PinnedVmArgs } from "./PinnedVm";
+import { planCloudInit, type CloudInitPlan } from "./cloudInit";
+import { InputChecks } from "../program/inputs";
+import { z } from "zod";
 
 /**
  * Planning a VM, the pure half of PinnedVm: its arguments become a validated spec, placed on
@@ -38,13 +42,20 @@ export function planVm(name: string, args: PinnedVmArgs) {
   const parsedOptions = PinnedVmOptions.safeParse({ domainName: args.domainName, emulator: args.emulator, strictLocality: args.strictLocality, expanderBuses: args.expanderBuses });
   // a bad domainName is reported as such, not again as the spec's name
   const options: PinnedVmOptions = parsedOptions.success ? parsedOptions.data : { emulator: "housekeeping", strictLocality: false, expanderBuses: "auto" };
-  const { input, pfNics } = specInput(name, args, options, component);
+  const checks = new InputChecks(component);
+  const domainName = options.domainName ?? name;
+  const firstVolume = (args.disks ?? []).find((d): d is Qcow2Volume => d instanceof Qcow2Volume);
+  const cloudInit = args.cloudInit === undefined ? undefined : planCloudInit(args.cloudInit, domainName, firstVolume?.poolName ?? "default", checks);
+  const graphicsPassword = graphicsPasswordOf(args, checks);
+  const { input, pfNics } = specInput(name, args, options, component, cloudInit);
   const parsedSpec = VmSpec.safeParse(input);
-  if (!parsedOptions.success || !parsedSpec.success) {
-    const issues = [...(parsedOptions.success ? [] : toIssues(parsedOptions.error)), ...(parsedSpec.success ? [] : toIssues(parsedSpec.error))];
+  if (!parsedOptions.success || !parsedSpec.success || checks.issues.length) {
+    const issues = [...(parsedOptions.success ? [] : toIssues(parsedOptions.error)), ...(parsedSpec.success ? [] : toIssues(parsedSpec.error)), ...checks.issues];
     throw new VirtkitValidationError(component, issues);
   }
   let spec = parsedSpec.data;
+  const seedName = cloudInit && `${cloudInit.pool}/${cloudInit.volume}`;
+  if (seedName) host.checkNameFree("volume", seedName, component, "cloudInit");
   if (host.model) checkHostNodes(spec, args, host.model, component);
   host.checkNameFree("domain", spec.name, component, "domainName");
 
@@ -75,9 +86,28 @@ export function planVm(name: string, args: PinnedVmArgs) {
   const xml = renderDomainXml(model);
   warnings.push(...providerGaps(model, { disksWithSecretUsage: new Set(encryptedVolumes(args).map((e) => e.index)) }));
   // Everything checked: only now does the VM take its name and its parts.
+  if (spec.graphics && !isLoopback(spec.graphics.listen) && args.graphics?.password === undefined) {
+    warnings.push(`graphics: a ${spec.graphics.type} display on ${spec.graphics.listen} without a password is a keyboard on the guest for anyone who reaches the host; give graphics.password or listen on 127.0.0.1`);
+  }
+  // Everything checked: only now does the VM take its name and its parts.
   host.claimName("domain", spec.name, component, "domainName");
+  if (seedName) host.claimName("volume", seedName, component, "cloudInit");
   for (const { part } of partsOf(args)) part.attachment.commit(component);
-  return { spec, model, xml, placement, warnings };
+  return { spec, model, xml, placement, warnings, cloudInit: cloudInit as CloudInitPlan | undefined, graphicsPassword };
+}
+
+const isLoopback = (address: string) => address.startsWith("127.") || address === "::1";
+
+/** VNC's authentication reads 8 characters of a password: a longer one would be cut without a word. */
+const VncPassword = z.string({ error: "expected a password string" }).min(1, { message: "the password is empty" }).max(8, { message: "a VNC password is at most 8 characters (VNC's authentication reads no more)" });
+const SpicePassword = z.string({ error: "expected a password string" }).min(1, { message: "the password is empty" });
+
+function graphicsPasswordOf(args: PinnedVmArgs, checks: InputChecks) {
+  const g = args.graphics as { type?: unknown; password?: pulumi.Input<string> } | undefined;
+  if (!g || typeof g !== "object" || g.password === undefined) return undefined;
+  const checked = checks.check(g.password, g.type === "vnc" ? VncPassword : SpicePassword, "graphics.password");
+  // a password is a secret whether or not it came as one
+  return checked === undefined ? undefined : pulumi.secret(checked);
 }
 
 /** Disks that are encrypted Qcow2Volumes, with their index among the VM's disks. */
@@ -184,7 +214,7 @@ interface PfNic {
 }
 
 /** Turns component references into plain spec input; PF NICs wait for placement to pick a VF. */
-function specInput(name: string, args: PinnedVmArgs, options: PinnedVmOptions, component: string): { input: VmSpecInput; pfNics: PfNic[] } {
+function specInput(name: string, args: PinnedVmArgs, options: PinnedVmOptions, component: string, cloudInit: CloudInitPlan | undefined): { input: VmSpecInput; pfNics: PfNic[] } {
   const memory = args.memory instanceof HugepageMemory ? args.memory.spec : args.memory;
   const hugepageNodes = args.memory instanceof HugepageMemory ? args.memory.hostNodes : undefined;
   const numa = args.numa ?? {};
@@ -235,6 +265,13 @@ function specInput(name: string, args: PinnedVmArgs, options: PinnedVmOptions, c
     expanderBuses: Array.isArray(options.expanderBuses) ? options.expanderBuses : [],
     domainType: args.domainType,
     running: args.running,
+    serialConsole: args.serialConsole,
+    // the password is not part of the spec: it stays an Input, for the provider alone
+    graphics: args.graphics && typeof args.graphics === "object" ? { type: args.graphics.type, listen: args.graphics.listen } : args.graphics,
+    cdroms:
+      Array.isArray(args.cdroms) || args.cdroms === undefined
+        ? [...(args.cdroms ?? []), ...(cloudInit ? [{ source: { pool: cloudInit.pool, volume: cloudInit.volume } }] : [])]
+        : args.cdroms,
   };
   return { input, pfNics };
 }

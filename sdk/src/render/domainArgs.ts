@@ -50,13 +50,21 @@ export function providerGaps(d: DomainModel, known: { disksWithSecretUsage?: Rea
   return gaps;
 }
 
+/** Values the model does not hold because they arrive as Pulumi Inputs (secrets among them). */
+export interface DomainInputs {
+  /** The VNC or SPICE password: set on the provider's graphics, never in the model or its XML. */
+  readonly graphicsPassword?: pulumi.Input<string>;
+  /** MAC addresses known only when the program deploys, by NIC index. */
+  readonly macs?: ReadonlyMap<number, pulumi.Input<string>>;
+}
+
 const hostAddress = (a: PciAddress) => ({ domain: a.domain, bus: a.bus, slot: a.slot, function: a.function });
 
 /**
  * @param secretUsages for disks (by index) whose LUKS secret libvirt is to find by its usage,
  * the usage: v0.9.7 cannot name a disk's secret by UUID (read-only), but can by usage.
  */
-export function renderDomainArgs(d: DomainModel, secretUsages: ReadonlyMap<number, pulumi.Input<string>> = new Map()): DomainArgs {
+export function renderDomainArgs(d: DomainModel, secretUsages: ReadonlyMap<number, pulumi.Input<string>> = new Map(), inputs: DomainInputs = {}): DomainArgs {
   return compact<DomainArgs>({
     name: d.name,
     type: d.type,
@@ -102,7 +110,7 @@ export function renderDomainArgs(d: DomainModel, secretUsages: ReadonlyMap<numbe
     features: { acpi: true, apic: PRESENT },
     devices: {
       disks: d.disks.map((disk, i) => ({
-        device: "disk",
+        device: disk.device,
         source:
           "pool" in disk.source
             ? { volume: { pool: disk.source.pool, volume: disk.source.volume } }
@@ -118,7 +126,11 @@ export function renderDomainArgs(d: DomainModel, secretUsages: ReadonlyMap<numbe
             ? { format: "luks" }
             : undefined,
       })),
-      interfaces: d.interfaces.map(interfaceArgs),
+      interfaces: d.interfaces.map((n, i) => {
+        const args = interfaceArgs(n);
+        const late = inputs.macs?.get(i);
+        return late === undefined ? args : { ...args, mac: { address: late } };
+      }),
       hostdevs: d.hostdevs.map((h) => ({ managed: h.managed, subsysPci: { source: { address: hostAddress(h.source) } } })),
       controllers: d.controllers.map((c) => {
         switch (c.kind) {
@@ -130,8 +142,17 @@ export function renderDomainArgs(d: DomainModel, secretUsages: ReadonlyMap<numbe
             return { type: "scsi", index: c.index, model: "virtio-scsi", driver: { queues: c.queues } };
         }
       }),
+      // no source: libvirt takes a serial port without a type as a pty (the XML view says so)
+      serials: d.serialConsole ? [{ target: { port: 0 } }] : undefined,
+      consoles: d.serialConsole ? [{ target: { type: "serial", port: 0 } }] : undefined,
+      graphics: d.graphics && [graphicsArgs(d.graphics, inputs.graphicsPassword)],
     },
   });
+}
+
+function graphicsArgs(g: NonNullable<DomainModel["graphics"]>, password: pulumi.Input<string> | undefined) {
+  const server = { autoPort: true, listen: g.listen, listeners: [{ address: { address: g.listen } }], passwd: password };
+  return g.type === "vnc" ? { vnc: server } : { spice: server };
 }
 
 type InterfaceArgs = NonNullable<libvirt.types.input.DomainDevices["interfaces"]> extends pulumi.Input<pulumi.Input<infer I>[]> ? I : never;

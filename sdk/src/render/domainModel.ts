@@ -50,16 +50,21 @@ export interface DomainModel {
   readonly interfaces: readonly InterfaceModel[];
   readonly hostdevs: readonly { readonly source: PciAddress; readonly managed: boolean; readonly guestAddress?: GuestPciAddress }[];
   readonly controllers: readonly ControllerModel[];
+  /** A serial port on a host pty, and the console on it (`virsh console`). */
+  readonly serialConsole: boolean;
+  readonly graphics?: { readonly type: "vnc" | "spice"; readonly listen: string };
 }
 
 export interface DiskModel {
+  /** A disk, or a read-only CD-ROM (which takes the host's defaults for cache, I/O and discard). */
+  readonly device: "disk" | "cdrom";
   readonly source: { readonly pool: string; readonly volume: string } | { readonly file: string } | { readonly device: string };
   readonly format: "qcow2" | "raw";
   readonly target: string;
   readonly bus: "virtio" | "scsi" | "sata";
-  readonly cache: string;
-  readonly io: string;
-  readonly discard: string;
+  readonly cache?: string;
+  readonly io?: string;
+  readonly discard?: string;
   readonly readonly: boolean;
   readonly iothread?: number;
   readonly encryptionSecretUuid?: string;
@@ -188,6 +193,8 @@ export function buildDomainModel(vm: VmSpec, layout: DomainLayout, guestNodeOfDe
     }),
     hostdevs: vm.hostdevs.map((h, i) => ({ source: h.address, managed: h.managed, guestAddress: addressOf(`hostdevs[${i}]`) })),
     controllers,
+    serialConsole: vm.serialConsole,
+    graphics: vm.graphics && { type: vm.graphics.type, listen: vm.graphics.listen },
   };
 }
 
@@ -232,10 +239,11 @@ function assignDiskTargets(vm: VmSpec): DiskModel[] {
       if (!used.has(name)) return name;
     }
   };
-  return vm.disks.map((d) => {
+  const disks = vm.disks.map((d): DiskModel => {
     const bus = d.bus ?? (d.target?.startsWith("sd") ? "scsi" : d.target?.startsWith("hd") ? "sata" : "virtio");
     const target = d.target ?? nextFree(bus === "virtio" ? "vd" : "sd");
     return {
+      device: "disk",
       source: d.source,
       // a block device is most often the disk itself; a pool volume or file most often qcow2
       format: d.format ?? ("device" in d.source ? "raw" : "qcow2"),
@@ -249,6 +257,9 @@ function assignDiskTargets(vm: VmSpec): DiskModel[] {
       encryptionSecretUuid: d.encryption?.secretUuid,
     };
   });
+  // CD-ROMs on SATA (q35 has no IDE), named after every disk so no disk's name moves
+  const cdroms = vm.cdroms.map((c): DiskModel => ({ device: "cdrom", source: c.source, format: "raw", target: nextFree("sd"), bus: "sata", readonly: true }));
+  return [...disks, ...cdroms];
 }
 
 /** The virtio-scsi controller, when a disk needs it: one request queue per vCPU, as many as virtio-scsi takes. */

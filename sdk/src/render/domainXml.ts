@@ -64,7 +64,7 @@ export function domainElement(d: DomainModel): XmlElement {
       d.disks.map((disk) =>
         el(
           "disk",
-          { type: "pool" in disk.source ? "volume" : "device" in disk.source ? "block" : "file", device: "disk" },
+          { type: "pool" in disk.source ? "volume" : "device" in disk.source ? "block" : "file", device: disk.device },
           el("driver", { name: "qemu", type: disk.format, cache: disk.cache, io: disk.io, discard: disk.discard, iothread: disk.iothread }),
           el(
             "source",
@@ -94,6 +94,10 @@ export function domainElement(d: DomainModel): XmlElement {
       d.hostdevs.map((h) =>
         el("hostdev", { mode: "subsystem", type: "pci", managed: h.managed }, el("source", {}, hostAddress(h.source, false)), guestAddress(h.guestAddress)),
       ),
+      d.serialConsole && el("serial", { type: "pty" }, el("target", { port: 0 })),
+      d.serialConsole && el("console", { type: "pty" }, el("target", { type: "serial", port: 0 })),
+      // a password never appears here: this is what `virsh dumpxml` shows without --security-info
+      d.graphics && el("graphics", { type: d.graphics.type, autoport: true, listen: d.graphics.listen }, el("listen", { type: "address", address: d.graphics.listen })),
     ),
   );
 }

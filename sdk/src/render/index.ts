@@ -18,3 +18,4 @@ export function renderVm(vm: VmSpec, layout: DomainLayout = layoutFromSpec(vm), 
 export * from "./domainArgs";
 export * from "./volumeArgs";
 export * from "./networkArgs";
+export * from "./cloudInit";

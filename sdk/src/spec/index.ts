@@ -1,6 +1,7 @@
 export * from "./common";
 export * from "./compute";
 export * from "./cpuset";
+export * from "./guest";
 export * from "./memory";
 export * from "./network";
 export * from "./numa";

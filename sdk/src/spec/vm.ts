@@ -7,6 +7,7 @@ import { NumaSpec } from "./numa";
 import { DiskBus, DiskSpec } from "./storage";
 import { HostdevSpec, NicModel, NicSpec } from "./network";
 import { Chipset, ExpanderBus, Firmware } from "./platform";
+import { CdromSpec, GraphicsSpec } from "./guest";
 import { formatPciAddress } from "./pci";
 import { formatSize } from "./units";
 
@@ -51,6 +52,12 @@ export const VmSpecObject = z.object({
   domainType: z.enum(["kvm", "qemu"]).default("kvm"),
   /** Start the domain after defining it. Default true. */
   running: z.boolean().default(true),
+  /** A serial console (`<serial type='pty'>` and its `<console>`: `virsh console`). Default true. */
+  serialConsole: z.boolean().default(true),
+  /** A graphical display: `{ type: "vnc" | "spice", listen? }`. Default none. */
+  graphics: GraphicsSpec.optional(),
+  /** Read-only CD-ROMs on SATA, after the disks (the cloud-init seed is one). */
+  cdroms: z.array(CdromSpec).default([]),
 });
 
 /** What a PinnedVm adds to a VM spec: what to call the domain and how to place it. */
