@@ -143,7 +143,7 @@ export interface ComponentSpec {
 }
 
 /** PinnedVm's arguments that are plain spec fields (the rest are references or options). */
-export const PINNED_VM_SPEC_FIELDS = VmSpecObject.omit({ name: true, memory: true, disks: true, nics: true, hostdevs: true, expanderBuses: true });
+export const PINNED_VM_SPEC_FIELDS = VmSpecObject.omit({ name: true, memory: true, disks: true, nics: true, hostdevs: true, expanderBuses: true, graphics: true });
 const host = { host: { ...resourceRef("LibvirtHost"), description: "The LibvirtHost this is on." } };
 
 export const COMPONENTS: ComponentSpec[] = [
@@ -204,6 +204,30 @@ export const COMPONENTS: ComponentSpec[] = [
         nics: list(c.union([resourceRef("SriovNic"), ...(c.fromZod(spec.nics.unwrap().element, "PinnedVmNic").oneOf ?? [])])),
         hostdevs: list(c.union([resourceRef("PciPassthrough"), c.fromZod(spec.hostdevs.unwrap().element, "PinnedVmHostdev")])),
         expanderBuses: c.union([{ type: "string" }, list(c.fromZod(ExpanderBus, "PinnedVmExpanderBus"))]),
+        graphics: c.object(
+          "PinnedVmGraphics",
+          {
+            type: { type: "string", description: "vnc or spice." },
+            listen: { type: "string", description: "Host address to listen on; default 127.0.0.1." },
+            password: { type: "string", secret: true, description: "Display password (VNC: at most 8 characters)." },
+          },
+          ["type"],
+        ),
+        cloudInit: c.object("PinnedVmCloudInit", {
+          userData: { type: "string", description: "User data as cloud-init reads it; or the simple form (users, sshAuthorizedKeys, hostname)." },
+          users: list(
+            c.object(
+              "PinnedVmCloudInitUser",
+              { name: { type: "string" }, sshAuthorizedKeys: list({ type: "string" }), sudo: { type: "boolean", description: "Password-less sudo; default true." } },
+              ["name", "sshAuthorizedKeys"],
+            ),
+          ),
+          sshAuthorizedKeys: { ...list({ type: "string" }), description: "SSH public keys for the image's default user." },
+          hostname: { type: "string", description: "The guest's host name; default the domain name." },
+          metaData: { type: "string" },
+          networkConfig: { type: "string" },
+          pool: { type: "string", description: "Pool for the seed ISO; default the first Qcow2Volume's, else default." },
+        }),
       };
     },
     required: ["host", "vcpus", "memory"],
