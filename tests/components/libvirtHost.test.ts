@@ -28,6 +28,19 @@ describe("LibvirtHost", () => {
     expect(providers.map((p) => p.inputs.uri)).toEqual(["qemu+ssh://root@hv1/system?keyfile=/root/.ssh/id", "qemu+ssh://root@hv2/system"]);
   });
 
+  it("parses one set of facts once per run for a fleet of identical hosts, each with its own ledger", () => {
+    const [a, b] = ["hv1", "hv2"].map((h) => new virtkit.LibvirtHost(uniq("fleet"), { uri: `qemu+ssh://root@${h}/system`, capabilities, reservedCpus: "0" }));
+    const other = new virtkit.LibvirtHost(uniq("fleet"), { uri: "qemu+ssh://root@hv3/system", capabilities: capabilities.replace("<host>", "<host> ") });
+    expect(a.model).toBe(b.model);
+    expect(other.model).not.toBe(a.model);
+    expect(other.model).toEqual(a.model);
+    expect(a.ledger).not.toBe(b.ledger);
+    // a claim on one host is not a claim on its twin
+    new virtkit.PinnedVm(uniq("twin"), { host: a, vcpus: 1, memory: { size: "64MiB" }, pinning: { vcpus: ["1"] } });
+    expect(() => new virtkit.PinnedVm(uniq("twin"), { host: b, vcpus: 1, memory: { size: "64MiB" }, pinning: { vcpus: ["1"] } })).not.toThrow();
+    expect(() => new virtkit.PinnedVm(uniq("twin"), { host: a, vcpus: 1, memory: { size: "64MiB" }, pinning: { vcpus: ["1"] } })).toThrow(/already pinned/);
+  });
+
   it("registers its provider only once a resource needs it: encrypted volumes alone need none", async () => {
     const host = new virtkit.LibvirtHost(uniq("luks-only"), { uri: uniqueUri() });
     const volume = new virtkit.Qcow2Volume(uniq("enc"), { host, pool: "default", size: "1GiB", encryption: { passphrase: "secret" } });

@@ -10,7 +10,7 @@ import { HostModelError } from "../host/capabilities";
 import { HostLedger } from "../host/ledger";
 import type { HostModel } from "../host/model";
 import { buildHostModel } from "../host/nodedev";
-import { currentProgram, recordPlannedHost, requireUniqueName, type ProgramRecord } from "../program/registry";
+import { currentProgram, recordPlannedHost, requireUniqueName, sharedHostModel, type ProgramRecord } from "../program/registry";
 
 const LibvirtUri = z.string().regex(/^[a-z][a-z0-9+.-]*:\/\/[^\s]*$/, { message: 'expected a libvirt URI like "qemu+ssh://root@hv1/system"' });
 
@@ -232,7 +232,8 @@ function hostOf(name: string, args: LibvirtHostArgs): HostFacts {
     return { spec, factsKey: "no facts" };
   }
   try {
-    const model = buildHostModel(spec.capabilities, spec.devices);
+    const { capabilities, devices } = spec;
+    const model = sharedHostModel(capabilities, devices, () => buildHostModel(capabilities, devices));
     const factsKey = JSON.stringify({ model, reserved: spec.reservedCpus ?? [] });
     return { spec, model, ledger: new HostLedger(name, model, { reservedCpus: spec.reservedCpus }), factsKey };
   } catch (e) {

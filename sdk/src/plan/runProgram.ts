@@ -42,6 +42,7 @@ export async function runProgram(programPath: string): Promise<ProgramPlan> {
   // this run's record (a new mock monitor is a new run)
   const program = currentProgram();
   registerTypeScript();
+  withoutPromiseStacks();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const exports = require(entry) as Record<string, unknown>;
   const outputs: Record<string, unknown> = {};
@@ -94,6 +95,36 @@ function registerTypeScript(): void {
   }
   tsNode.register({ transpileOnly: true, compilerOptions: { module: "commonjs", target: "ES2022", esModuleInterop: true, useDefineForClassFields: false } });
   tsRegistered = true;
+}
+
+/**
+ * Pulumi's runtime records a stack trace with each of its internal promises (dozens per
+ * resource), only to name a promise left unsettled when the program exits. Capturing and
+ * formatting them, through ts-node's source maps, was most of the CPU time of `virtkit plan`
+ * on a large program (bench/README.md). The plan records them empty: a leak is still
+ * reported, without its stack; stack traces of the program's own errors are untouched.
+ */
+function withoutPromiseStacks(): void {
+  type Debuggable = { debuggablePromise?: ((p: Promise<unknown>, ctx: unknown) => Promise<unknown>) & { withoutStack?: true } };
+  let debuggable: Debuggable;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    debuggable = require("@pulumi/pulumi/runtime/debuggable") as Debuggable;
+  } catch {
+    return; // another layout of Pulumi's runtime: nothing to lighten
+  }
+  const record = debuggable.debuggablePromise;
+  if (typeof record !== "function" || record.withoutStack) return;
+  const withoutStack = (p: Promise<unknown>, ctx: unknown) => {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return record(p, ctx);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  };
+  debuggable.debuggablePromise = Object.assign(withoutStack, { withoutStack: true as const });
 }
 
 async function resolved(value: unknown): Promise<unknown> {

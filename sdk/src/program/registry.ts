@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Placement } from "../host/allocator";
 import type { HostLedger } from "../host/ledger";
+import type { HostModel } from "../host/model";
 import type { PlacementReport } from "../host/placementReport";
 import { VirtkitValidationError } from "../errors";
 
@@ -39,6 +40,8 @@ export interface ProgramRecord {
   readonly networks: PlannedNetwork[];
   readonly hosts: PlannedHost[];
   readonly componentNames: Set<string>;
+  /** Host models built in this run, by their documents (see sharedHostModel). */
+  readonly hostModels: Map<string, HostModel>;
 }
 
 const records = new WeakMap<object, ProgramRecord>();
@@ -48,7 +51,7 @@ const outsideAnyRun = {};
 export function currentProgram(): ProgramRecord {
   const key: object = pulumi.runtime.getStackResource() ?? pulumi.runtime.getMonitor() ?? outsideAnyRun;
   let record = records.get(key);
-  if (!record) records.set(key, (record = { vms: [], networks: [], hosts: [], componentNames: new Set() }));
+  if (!record) records.set(key, (record = { vms: [], networks: [], hosts: [], componentNames: new Set(), hostModels: new Map() }));
   return record;
 }
 
@@ -83,6 +86,20 @@ export function recordPlannedHost(host: PlannedHost): void {
 
 export function plannedHosts(): readonly PlannedHost[] {
   return currentProgram().hosts;
+}
+
+/**
+ * The model of a host's documents, built once per program run: a fleet of identical hosts
+ * (one set of facts spread over many LibvirtHosts) is parsed once. Models are immutable;
+ * each host keeps its own ledger of claims.
+ */
+export function sharedHostModel(capabilities: string, devices: readonly string[], build: () => HostModel): HostModel {
+  // NUL cannot occur in an XML document, so the key is unambiguous
+  const key = [capabilities, ...devices].join("\0");
+  const models = currentProgram().hostModels;
+  let model = models.get(key);
+  if (!model) models.set(key, (model = build()));
+  return model;
 }
 
 /**
