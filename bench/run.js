@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-// Runs every benchmark of bench/ in turn (npm run bench). Each needs the compiled output in dist/.
+// Runs the placement benchmark (npm run bench). The whole-program benchmark takes longer:
+// npm run bench:program. Each needs the compiled output in dist/ (npm run build).
 "use strict";
 require("./placement.js");
