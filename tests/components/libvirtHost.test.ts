@@ -29,8 +29,8 @@ describe("LibvirtHost", () => {
   });
 
   it("parses one set of facts once per run for a fleet of identical hosts, each with its own ledger", () => {
-    const [a, b] = ["hv1", "hv2"].map((h) => new virtkit.LibvirtHost(uniq("fleet"), { uri: `qemu+ssh://root@${h}/system`, capabilities, reservedCpus: "0" }));
-    const other = new virtkit.LibvirtHost(uniq("fleet"), { uri: "qemu+ssh://root@hv3/system", capabilities: capabilities.replace("<host>", "<host> ") });
+    const [a, b] = [1, 2].map(() => new virtkit.LibvirtHost(uniq("fleet"), { uri: `qemu+ssh://root@${uniq("fleet")}/system`, capabilities, reservedCpus: "0" }));
+    const other = new virtkit.LibvirtHost(uniq("fleet"), { uri: `qemu+ssh://root@${uniq("fleet")}/system`, capabilities: capabilities.replace("<host>", "<host> ") });
     expect(a.model).toBe(b.model);
     expect(other.model).not.toBe(a.model);
     expect(other.model).toEqual(a.model);
