@@ -3,6 +3,8 @@ import * as libvirt from "@pulumi/libvirt";
 import { placementReport, type PlacementReport } from "../host/placementReport";
 import type { LibvirtHost } from "../hypervisor/LibvirtHost";
 import { renderDomainArgs } from "../render/domainArgs";
+import { renderDomainXml } from "../render/domainXml";
+import { withMacs } from "../render/domainModel";
 import type { z } from "zod";
 import type { PinnedVmOptions, VmSpecInput } from "../spec/vm";
 import { Qcow2Volume } from "../storage/Qcow2Volume";
@@ -68,7 +70,7 @@ export class PinnedVm extends pulumi.ComponentResource {
   constructor(name: string, args: PinnedVmArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // Validate and place before super(): bad input must fail before anything registers.
     checkUniqueName("virtkit:index:PinnedVm", name, opts);
-    const { spec, model, xml, placement, warnings, cloudInit, graphicsPassword } = planVm(name, args);
+    const { spec, model, xml, placement, warnings, cloudInit, graphicsPassword, lateMacs } = planVm(name, args);
     requireUniqueName("virtkit:index:PinnedVm", name, opts);
     super("virtkit:index:PinnedVm", name, {}, opts);
     const component = `PinnedVm "${name}"`;
@@ -80,7 +82,7 @@ export class PinnedVm extends pulumi.ComponentResource {
     // virtkit's LUKS volumes have the volume's path as their secret's usage
     const secretUsages = new Map(encryptedVolumes(args).map(({ index, volume }) => [index, volume.path]));
     const seed = cloudInit && registerCloudInit(name, cloudInit, host, this);
-    this.domain = new libvirt.Domain(name, renderDomainArgs(model, secretUsages, { graphicsPassword }), {
+    this.domain = new libvirt.Domain(name, renderDomainArgs(model, secretUsages, { graphicsPassword, macs: lateMacs }), {
       parent: this,
       provider: host.provider,
       replaceOnChanges: DOMAIN_REPLACE_ON_CHANGES,
@@ -90,7 +92,10 @@ export class PinnedVm extends pulumi.ComponentResource {
     });
     const report = placementReport(host.hostName, spec, placement);
     recordPlannedVm({ component, host: host.hostName, domainName: spec.name, domainXml: xml, placement, report, warnings });
-    this.domainXml = pulumi.output(xml);
+    // MACs known only at deployment join the XML then
+    this.domainXml = lateMacs.size
+      ? pulumi.all([...lateMacs].map(([i, mac]) => pulumi.all([i, mac]))).apply((macs) => renderDomainXml(withMacs(model, new Map(macs))))
+      : pulumi.output(xml);
     this.placement = pulumi.output(report);
     this.uuid = this.domain.uuid;
     this.registerOutputs({ domainXml: this.domainXml, placement: this.placement, uuid: this.uuid });

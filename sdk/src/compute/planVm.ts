@@ -22,7 +22,8 @@ import { HugepageMemory } from "./HugepageMemory";
 import { requireHost } from "../hypervisor/LibvirtHost";
 import type { PinnedVmArgs } from "./PinnedVm";
 import { planCloudInit, type CloudInitPlan } from "./cloudInit";
-import { InputChecks } from "../program/inputs";
+import { InputChecks, isLater, requirePlain } from "../program/inputs";
+import { MacAddress } from "../spec/common";
 import { z } from "zod";
 
 /**
@@ -47,7 +48,8 @@ export function planVm(name: string, args: PinnedVmArgs) {
   const firstVolume = (args.disks ?? []).find((d): d is Qcow2Volume => d instanceof Qcow2Volume);
   const cloudInit = args.cloudInit === undefined ? undefined : planCloudInit(args.cloudInit, domainName, firstVolume?.poolName ?? "default", checks);
   const graphicsPassword = graphicsPasswordOf(args, checks);
-  const { input, pfNics } = specInput(name, args, options, component, cloudInit);
+  requirePlainFields(args, checks);
+  const { input, pfNics, lateMacs } = specInput(name, args, options, component, cloudInit, checks);
   const parsedSpec = VmSpec.safeParse(input);
   if (!parsedOptions.success || !parsedSpec.success || checks.issues.length) {
     const issues = [...(parsedOptions.success ? [] : toIssues(parsedOptions.error)), ...(parsedSpec.success ? [] : toIssues(parsedSpec.error)), ...checks.issues];
@@ -93,7 +95,28 @@ export function planVm(name: string, args: PinnedVmArgs) {
   host.claimName("domain", spec.name, component, "domainName");
   if (seedName) host.claimName("volume", seedName, component, "cloudInit");
   for (const { part } of partsOf(args)) part.attachment.commit(component);
-  return { spec, model, xml, placement, warnings, cloudInit: cloudInit as CloudInitPlan | undefined, graphicsPassword };
+  return { spec, model, xml, placement, warnings, cloudInit: cloudInit as CloudInitPlan | undefined, graphicsPassword, lateMacs };
+}
+
+/**
+ * What decides placement, names or the domain's shape must be known while the program runs:
+ * virtkit places VMs then, before anything is created. An Output there is refused, saying so.
+ */
+const PLAIN_FIELDS = ["vcpus", "cpu", "pinning", "iothreads", "realtime", "memory", "numa", "disks", "nics", "hostdevs", "chipset", "firmware", "domainType", "running", "domainName", "emulator", "strictLocality", "expanderBuses", "serialConsole", "cdroms", "graphics"] as const;
+function requirePlainFields(args: PinnedVmArgs, checks: InputChecks): void {
+  const a = args as unknown as Record<string, unknown>;
+  const why = "virtkit validates and places the VM while the program runs, before anything is created (only MACs, cloud-init data and the graphics password may arrive later)";
+  for (const field of PLAIN_FIELDS) {
+    const issue = requirePlain(a[field], field, why);
+    if (issue) checks.add(issue.path, issue.reason);
+  }
+  const memory = a.memory as Record<string, unknown> | undefined;
+  if (memory && typeof memory === "object" && !(memory instanceof HugepageMemory)) {
+    for (const field of ["size", "hugepages"]) {
+      const issue = requirePlain(memory[field], `memory.${field}`, why);
+      if (issue) checks.add(issue.path, issue.reason);
+    }
+  }
 }
 
 const isLoopback = (address: string) => address.startsWith("127.") || address === "::1";
@@ -214,7 +237,14 @@ interface PfNic {
 }
 
 /** Turns component references into plain spec input; PF NICs wait for placement to pick a VF. */
-function specInput(name: string, args: PinnedVmArgs, options: PinnedVmOptions, component: string, cloudInit: CloudInitPlan | undefined): { input: VmSpecInput; pfNics: PfNic[] } {
+function specInput(
+  name: string,
+  args: PinnedVmArgs,
+  options: PinnedVmOptions,
+  component: string,
+  cloudInit: CloudInitPlan | undefined,
+  checks: InputChecks,
+): { input: VmSpecInput; pfNics: PfNic[]; lateMacs: Map<number, pulumi.Input<string>> } {
   const memory = args.memory instanceof HugepageMemory ? args.memory.spec : args.memory;
   const hugepageNodes = args.memory instanceof HugepageMemory ? args.memory.hostNodes : undefined;
   const numa = args.numa ?? {};
@@ -226,7 +256,7 @@ function specInput(name: string, args: PinnedVmArgs, options: PinnedVmOptions, c
     }
   }
   const pfNics: PfNic[] = [];
-  const nics = (args.nics ?? []).map((n, index) => {
+  const nicInputs = (args.nics ?? []).map((n, index) => {
     const onNetwork = virtualNetworkNic(n);
     if (onNetwork) return networkNicSpec(onNetwork);
     if (!(n instanceof SriovNic)) return n as NicSpecInput;
@@ -235,6 +265,14 @@ function specInput(name: string, args: PinnedVmArgs, options: PinnedVmOptions, c
     pfNics.push({ index, nic: n });
     // stands in until placement picks the VF; replaced in withChosenVfs
     return { type: "hostdev-network" as const, network: `sriov-${n.pf}`, mac: n.mac, vlan: n.vlan, trust: n.trust };
+  });
+  // a MAC known only at deployment is checked then; the spec goes on without it
+  const lateMacs = new Map<number, pulumi.Input<string>>();
+  const nics = nicInputs.map((n, i) => {
+    const mac = (n as { mac?: unknown } | null | undefined)?.mac;
+    if (!n || typeof n !== "object" || !isLater(mac)) return n as NicSpecInput;
+    lateMacs.set(i, checks.check(mac as pulumi.Output<string>, MacAddress, `nics[${i}].mac`)!);
+    return { ...n, mac: undefined } as NicSpecInput;
   });
   const input: VmSpecInput = {
     name: options.domainName ?? name,
@@ -273,7 +311,7 @@ function specInput(name: string, args: PinnedVmArgs, options: PinnedVmOptions, c
         ? [...(args.cdroms ?? []), ...(cloudInit ? [{ source: { pool: cloudInit.pool, volume: cloudInit.volume } }] : [])]
         : args.cdroms,
   };
-  return { input, pfNics };
+  return { input, pfNics, lateMacs };
 }
 
 function demandOf(spec: VmSpec, args: PinnedVmArgs, options: PinnedVmOptions, component: string, pfNics: PfNic[]): VmDemand {

@@ -9,6 +9,7 @@ import { parseOrThrow } from "../spec/validate";
 import { renderNetworkArgs } from "../render/networkArgs";
 import { requireHost, type LibvirtHost } from "../hypervisor/LibvirtHost";
 import { requireUniqueName } from "../program/registry";
+import { isLater } from "../program/inputs";
 
 export const SriovNicArgsSchema = z
   .object({
@@ -27,7 +28,9 @@ export const SriovNicArgsSchema = z
     if (!a.pf && !a.vf) ctx.addIssue({ code: "custom", path: ["pf"], message: "give the PF to take a VF from (pf) or a VF address (vf.address)" });
   });
 
-export type SriovNicArgs = z.input<typeof SriovNicArgsSchema> & {
+export type SriovNicArgs = Omit<z.input<typeof SriovNicArgsSchema>, "mac"> & {
+  /** Guest MAC address set on the VF; an Input, checked when it resolves. */
+  mac?: pulumi.Input<string>;
   /** The host whose PF the VF comes from. */
   host: LibvirtHost;
 };
@@ -44,7 +47,8 @@ export class SriovNic extends pulumi.ComponentResource {
   readonly pf: string | undefined;
   readonly vfAddress: PciAddress | undefined;
   readonly vlan: number | undefined;
-  readonly mac: string | undefined;
+  /** The MAC as given (checked already when plain; an Output is checked by the VM when it resolves). */
+  readonly mac: pulumi.Input<string> | undefined;
   readonly trust: boolean;
   /** The hostdev network this NIC draws from, when the host's devices are unknown. */
   readonly network: libvirt.Network | undefined;
@@ -53,7 +57,8 @@ export class SriovNic extends pulumi.ComponentResource {
 
   constructor(name: string, args: SriovNicArgs, opts: pulumi.ComponentResourceOptions = {}) {
     requireHost(args, `SriovNic "${name}"`);
-    const a = parseOrThrow(SriovNicArgsSchema, { ...args, host: undefined }, `SriovNic "${name}"`);
+    const lateMac = isLater(args.mac) ? args.mac : undefined;
+    const a = parseOrThrow(SriovNicArgsSchema, { ...args, host: undefined, mac: lateMac ? undefined : args.mac }, `SriovNic "${name}"`);
     requireUniqueName("virtkit:index:SriovNic", name, opts);
     super("virtkit:index:SriovNic", name, {}, opts);
     this.component = `SriovNic "${name}"`;
@@ -62,7 +67,7 @@ export class SriovNic extends pulumi.ComponentResource {
     this.pf = a.pf;
     this.vfAddress = a.vf?.address;
     this.vlan = a.vlan;
-    this.mac = a.mac;
+    this.mac = lateMac ?? a.mac;
     this.trust = a.trust;
     if (a.pf && !a.vf && !args.host.model?.pciDevices.length) {
       const netName = `sriov-${a.pf}`;

@@ -307,3 +307,8 @@ function planExpanderBuses(vm: VmSpec, guestNodeOfDevice: DeviceGuestNodes) {
   }
   return { controllers, addressOf: (path: string) => addresses.get(path) };
 }
+
+/** The model with MAC addresses learnt later (by NIC index) set on its interfaces. */
+export function withMacs(d: DomainModel, macs: ReadonlyMap<number, string>): DomainModel {
+  return { ...d, interfaces: d.interfaces.map((n, i) => (macs.has(i) ? { ...n, mac: macs.get(i) } : n)) };
+}
