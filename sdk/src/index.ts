@@ -10,6 +10,7 @@ export type { PlacementReport } from "./host/placementReport";
 export { plannedHosts, plannedNetworks, plannedVms, type PlannedHost, type PlannedNetwork, type PlannedVm } from "./program/registry";
 export { Qcow2Volume, type Qcow2VolumeArgs } from "./storage/Qcow2Volume";
 export { StoragePool, type StoragePoolArgs } from "./storage/StoragePool";
+export { StorageSecret, type StorageSecretArgs } from "./storage/StorageSecret";
 export { SriovNic, type SriovNicArgs } from "./network/SriovNic";
 export { PciPassthrough, type PciPassthroughArgs } from "./network/PciPassthrough";
 export { VirtualNetwork, type VirtualNetworkArgs, type VirtualNetworkNic } from "./network/VirtualNetwork";

@@ -24,6 +24,8 @@ export const tools = {
   virsh: hasCommand("virsh"),
   qemuImg: hasCommand("qemu-img"),
   qemuDaemon: qemuDaemonUp(),
+  /** Debian's tgt: a userspace iSCSI target, served on loopback for the iSCSI disk tests. */
+  tgtd: hasCommand("tgtd") && hasCommand("tgtadm"),
 };
 
 /**

@@ -8,6 +8,7 @@ import { withMacs } from "../render/domainModel";
 import type { z } from "zod";
 import type { PinnedVmOptions, VmSpecInput } from "../spec/vm";
 import { Qcow2Volume } from "../storage/Qcow2Volume";
+import { StorageSecret } from "../storage/StorageSecret";
 import { PciPassthrough } from "../network/PciPassthrough";
 import { SriovNic } from "../network/SriovNic";
 import type { VirtualNetwork, VirtualNetworkNic } from "../network/VirtualNetwork";
@@ -29,7 +30,10 @@ export type PinnedVmArgs = Omit<SpecIn, "name" | "memory" | "disks" | "nics" | "
     host: LibvirtHost;
     /** Guest RAM: a HugepageMemory, or plain `{ size, locked?, nosharepages?, ... }`. */
     memory: HugepageMemory | SpecIn["memory"];
-    /** Disks in guest order (vda, vdb, ...): Qcow2Volumes or `{ source: { pool, volume } | { file } }`. */
+    /**
+     * Disks in guest order (vda, vdb, ...): Qcow2Volumes or `{ source: { pool, volume } | { file } |
+     * { device } | { iscsi } | { rbd }, auth?: { username, secret: a StorageSecret } }`.
+     */
     disks?: (Qcow2Volume | Item<"disks">)[];
     /** NICs in guest order: SriovNics, VirtualNetworks (or `{ network: VirtualNetwork, mac?, model?, queues?, trust? }`), or `{ type: "network" | "bridge" | "direct" | "vhostuser" | "vf" | "hostdev-network", ... }`. */
     nics?: (SriovNic | VirtualNetwork | VirtualNetworkNic | Item<"nics">)[];
@@ -79,6 +83,8 @@ export class PinnedVm extends pulumi.ComponentResource {
     for (const w of warnings) void pulumi.log.warn(`${component}: ${w}`, this);
 
     const volumes = (args.disks ?? []).filter((d): d is Qcow2Volume => d instanceof Qcow2Volume);
+    // a network disk's key must be in libvirt before the domain starts
+    const secrets = (args.disks ?? []).flatMap((d) => (!(d instanceof Qcow2Volume) && d.auth?.secret instanceof StorageSecret ? [d.auth.secret.secret] : []));
     // virtkit's LUKS volumes have the volume's path as their secret's usage
     const secretUsages = new Map(encryptedVolumes(args).map(({ index, volume }) => [index, volume.path]));
     const seed = cloudInit && registerCloudInit(name, cloudInit, host, this);
@@ -88,7 +94,7 @@ export class PinnedVm extends pulumi.ComponentResource {
       replaceOnChanges: DOMAIN_REPLACE_ON_CHANGES,
       // the hostdev networks VFs come from must exist before the domain starts, and outlive it;
       // so must what the program made the VM depend on (Pulumi does not pass it to children)
-      dependsOn: withDependsOn([...volumes, ...(seed ? [seed] : []), ...networksOf(args)], opts.dependsOn),
+      dependsOn: withDependsOn([...volumes, ...secrets, ...(seed ? [seed] : []), ...networksOf(args)], opts.dependsOn),
     });
     const report = placementReport(host.hostName, spec, placement);
     recordPlannedVm({ component, host: host.hostName, domainName: spec.name, domainXml: xml, placement, report, warnings });

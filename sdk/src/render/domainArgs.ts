@@ -2,7 +2,7 @@ import type * as libvirt from "@pulumi/libvirt";
 import type * as pulumi from "@pulumi/pulumi";
 import type { PciAddress } from "../spec/pci";
 import { compact, PRESENT } from "./args";
-import type { DomainModel, InterfaceModel } from "./domainModel";
+import { networkSource, type DiskModel, type DomainModel, type InterfaceModel } from "./domainModel";
 
 /**
  * The provider view of a DomainModel: arguments of `libvirt.Domain` (provider
@@ -111,12 +111,7 @@ export function renderDomainArgs(d: DomainModel, secretUsages: ReadonlyMap<numbe
     devices: {
       disks: d.disks.map((disk, i) => ({
         device: disk.device,
-        source:
-          "pool" in disk.source
-            ? { volume: { pool: disk.source.pool, volume: disk.source.volume } }
-            : "device" in disk.source
-              ? { block: { dev: disk.source.device } }
-              : { file: { file: disk.source.file } },
+        source: diskSourceArgs(disk),
         driver: { name: "qemu", type: disk.format, cache: disk.cache, io: disk.io, discard: disk.discard, ioThread: disk.iothread },
         target: { dev: disk.target, bus: disk.bus },
         readOnly: disk.readonly || undefined,
@@ -153,6 +148,25 @@ export function renderDomainArgs(d: DomainModel, secretUsages: ReadonlyMap<numbe
 function graphicsArgs(g: NonNullable<DomainModel["graphics"]>, password: pulumi.Input<string> | undefined) {
   const server = { autoPort: true, listen: g.listen, listeners: [{ address: { address: g.listen } }], passwd: password };
   return g.type === "vnc" ? { vnc: server } : { spice: server };
+}
+
+function diskSourceArgs(disk: DiskModel) {
+  const s = disk.source;
+  const net = networkSource(s);
+  if (net) {
+    return {
+      network: {
+        protocol: net.protocol,
+        name: net.name,
+        hosts: net.hosts.map((h) => ({ name: h.name, port: String(h.port) })),
+        // a secret's uuid is read-only in v0.9.7; its usage is not
+        auth: disk.auth && { username: disk.auth.username, secret: { type: disk.auth.secretType, usage: disk.auth.secretUsage } },
+      },
+    };
+  }
+  if ("pool" in s) return { volume: { pool: s.pool, volume: s.volume } };
+  if ("device" in s) return { block: { dev: s.device } };
+  return { file: { file: (s as { file: string }).file } };
 }
 
 type InterfaceArgs = NonNullable<libvirt.types.input.DomainDevices["interfaces"]> extends pulumi.Input<pulumi.Input<infer I>[]> ? I : never;

@@ -4,6 +4,7 @@ import { formatCpuset } from "../spec/cpuset";
 import { PAGE_SIZES } from "../spec/memory";
 import { MAX_NIC_QUEUES } from "../spec/network";
 import type { PciAddress } from "../spec/pci";
+import type { DiskSpec } from "../spec/storage";
 import type { VmSpec } from "../spec/vm";
 import type { DomainLayout } from "./layout";
 
@@ -58,7 +59,9 @@ export interface DomainModel {
 export interface DiskModel {
   /** A disk, or a read-only CD-ROM (which takes the host's defaults for cache, I/O and discard). */
   readonly device: "disk" | "cdrom";
-  readonly source: { readonly pool: string; readonly volume: string } | { readonly file: string } | { readonly device: string };
+  readonly source: DiskSource;
+  /** A network disk's user and the usage of the libvirt secret with its key. */
+  readonly auth?: { readonly username: string; readonly secretType: "ceph" | "iscsi"; readonly secretUsage: string };
   readonly format: "qcow2" | "raw";
   readonly target: string;
   readonly bus: "virtio" | "scsi" | "sata";
@@ -68,6 +71,23 @@ export interface DiskModel {
   readonly readonly: boolean;
   readonly iothread?: number;
   readonly encryptionSecretUuid?: string;
+}
+
+export type DiskSource = DiskSpec["source"];
+
+/** A network disk as libvirt names it: protocol, `name` (IQN/LUN or pool/image) and hosts. */
+export function networkSource(source: DiskSource): { protocol: "iscsi" | "rbd"; name: string; hosts: { name: string; port: number }[] } | undefined {
+  if ("iscsi" in source) return { protocol: "iscsi", name: `${source.iscsi.target}/${source.iscsi.lun}`, hosts: [{ name: source.iscsi.portal.host, port: source.iscsi.portal.port }] };
+  if ("rbd" in source) return { protocol: "rbd", name: `${source.rbd.pool}/${source.rbd.image}`, hosts: source.rbd.monitors.map((m) => ({ name: m.host, port: m.port })) };
+  return undefined;
+}
+
+/** libvirt's disk type for a source. */
+export function diskType(source: DiskSource): "volume" | "file" | "block" | "network" {
+  if ("pool" in source) return "volume";
+  if ("device" in source) return "block";
+  if ("file" in source) return "file";
+  return "network";
 }
 
 export type InterfaceModel =
@@ -245,8 +265,9 @@ function assignDiskTargets(vm: VmSpec): DiskModel[] {
     return {
       device: "disk",
       source: d.source,
-      // a block device is most often the disk itself; a pool volume or file most often qcow2
-      format: d.format ?? ("device" in d.source ? "raw" : "qcow2"),
+      // a block device or network disk is most often the disk itself; a pool volume or file most often qcow2
+      format: d.format ?? (diskType(d.source) === "block" || diskType(d.source) === "network" ? "raw" : "qcow2"),
+      auth: d.auth && { username: d.auth.username, secretType: d.auth.secret.type, secretUsage: d.auth.secret.usage },
       target,
       bus,
       cache: d.cache,

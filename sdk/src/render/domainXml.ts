@@ -1,5 +1,5 @@
 import { hex as pciHex, type PciAddress } from "../spec/pci";
-import type { DomainModel, GuestPciAddress, InterfaceModel } from "./domainModel";
+import { diskType, networkSource, type DiskModel, type DomainModel, type GuestPciAddress, type InterfaceModel } from "./domainModel";
 import { el, textEl, toXml, type XmlElement } from "./xml";
 
 /** The domain XML view of a DomainModel, in the element order `virsh dumpxml` uses. */
@@ -64,12 +64,9 @@ export function domainElement(d: DomainModel): XmlElement {
       d.disks.map((disk) =>
         el(
           "disk",
-          { type: "pool" in disk.source ? "volume" : "device" in disk.source ? "block" : "file", device: disk.device },
+          { type: diskType(disk.source), device: disk.device },
           el("driver", { name: "qemu", type: disk.format, cache: disk.cache, io: disk.io, discard: disk.discard, iothread: disk.iothread }),
-          el(
-            "source",
-            "pool" in disk.source ? { pool: disk.source.pool, volume: disk.source.volume } : "device" in disk.source ? { dev: disk.source.device } : { file: disk.source.file },
-          ),
+          diskSource(disk),
           el("target", { dev: disk.target, bus: disk.bus }),
           disk.readonly && el("readonly"),
           disk.encryptionSecretUuid && el("encryption", { format: "luks" }, el("secret", { type: "passphrase", uuid: disk.encryptionSecretUuid })),
@@ -100,6 +97,23 @@ export function domainElement(d: DomainModel): XmlElement {
       d.graphics && el("graphics", { type: d.graphics.type, autoport: true, listen: d.graphics.listen }, el("listen", { type: "address", address: d.graphics.listen })),
     ),
   );
+}
+
+function diskSource(disk: DiskModel): XmlElement {
+  const s = disk.source;
+  const net = networkSource(s);
+  if (net) {
+    return el(
+      "source",
+      { protocol: net.protocol, name: net.name },
+      net.hosts.map((h) => el("host", { name: h.name, port: h.port })),
+      // the key stays in the secret: the domain names it by its usage
+      disk.auth && el("auth", { username: disk.auth.username }, el("secret", { type: disk.auth.secretType, usage: disk.auth.secretUsage })),
+    );
+  }
+  if ("pool" in s) return el("source", { pool: s.pool, volume: s.volume });
+  if ("device" in s) return el("source", { dev: s.device });
+  return el("source", { file: (s as { file: string }).file });
 }
 
 function cpuElement(d: DomainModel): XmlElement {

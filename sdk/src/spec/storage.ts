@@ -39,6 +39,9 @@ export const ServerAddress = z
     message: "expected a host name or IP address",
   });
 
+/** A Ceph pool or RBD image name. */
+export const CephName = z.string({ error: "expected a name string" }).regex(/^[A-Za-z0-9_.-][A-Za-z0-9_.+-]{0,127}$/, { message: "expected a Ceph name of letters, digits and _.+-" });
+
 /**
  * A storage pool: a directory of image files (`dir`), an LVM volume group whose logical
  * volumes are the volumes (`logical`), or the LUNs of an iSCSI target (`iscsi`).
@@ -95,12 +98,51 @@ export type DiskBus = z.infer<typeof DiskBus>;
 export const DiskSpec = z.object({
   /**
    * Where the disk's data lives: a volume in a pool (`{ pool, volume }`), a host file
-   * (`{ file }`), or a host block device (`{ device: "/dev/sdb" }`: a disk, partition, LVM
-   * logical volume or loop device, given to the guest whole as `<disk type='block'>`).
+   * (`{ file }`), a host block device (`{ device: "/dev/sdb" }`: a disk, partition, LVM
+   * logical volume or loop device, given to the guest whole as `<disk type='block'>`), or a
+   * network disk that QEMU reaches itself: a LUN of an iSCSI target (`{ iscsi: { portal,
+   * target, lun? } }`) or a Ceph RBD image (`{ rbd: { pool, image, monitors } }`).
    */
-  source: z.union([z.object({ pool: LibvirtName, volume: LibvirtName }), z.object({ file: HostPath }), z.object({ device: HostPath })], {
-    error: "expected { pool, volume }, { file } or { device }",
-  }),
+  source: z.union(
+    [
+      z.object({ pool: LibvirtName, volume: LibvirtName }),
+      z.object({ file: HostPath }),
+      z.object({ device: HostPath }),
+      z.object({
+        iscsi: z.object({
+          /** The target's portal: host name or address, and port (default 3260). */
+          portal: z.object({ host: ServerAddress, port: int(1, 65535, "port").default(3260) }),
+          /** The target's IQN. */
+          target: Iqn,
+          /** Logical unit number. Default 0. */
+          lun: int(0, 16383, "LUN").default(0),
+        }),
+      }),
+      z.object({
+        rbd: z.object({
+          /** Ceph pool of the image. */
+          pool: CephName,
+          /** RBD image name. */
+          image: CephName,
+          /** Ceph monitors: host name or address, and port (default 6789). */
+          monitors: z.array(z.object({ host: ServerAddress, port: int(1, 65535, "port").default(6789) })).min(1, { message: "an RBD disk needs at least one Ceph monitor" }),
+        }),
+      }),
+    ],
+    { error: "expected { pool, volume }, { file }, { device }, { iscsi } or { rbd }" },
+  ),
+  /**
+   * Credentials of a network disk: the user, and the libvirt secret holding its key, named by
+   * its usage (a StorageSecret, or `{ type: "ceph" | "iscsi", usage }` of a secret defined on the
+   * host). The key itself never appears in the domain.
+   */
+  auth: z
+    .object({
+      /** Ceph client name without `client.` (e.g. `libvirt`), or the iSCSI CHAP user. */
+      username: z.string().regex(/^[A-Za-z0-9_.@-]{1,128}$/, { message: "expected a user name of letters, digits and _.@-" }),
+      secret: z.object({ type: z.enum(["ceph", "iscsi"]), usage: z.string().min(1).max(512) }),
+    })
+    .optional(),
   /** Guest device name, e.g. `vda`; default: the next free `vdX` (virtio) or `sdX` (scsi, sata) in disk order. */
   target: z.string().regex(TARGET, { message: 'expected a guest disk name like "vda" or "sdb"' }).optional(),
   /**
@@ -119,7 +161,7 @@ export const DiskSpec = z.object({
   io: z.enum(["native", "io_uring", "threads"]).default("native"),
   /** What a guest's TRIM/UNMAP does: `unmap` (default: freed blocks go back to the thin volume) or `ignore`. */
   discard: z.enum(["unmap", "ignore"]).default("unmap"),
-  /** Image format QEMU reads: `qcow2` or `raw`. Default: `raw` for a block device, else `qcow2`. */
+  /** Image format QEMU reads: `qcow2` or `raw`. Default: `raw` for a block device or network disk, else `qcow2`. */
   format: VolumeFormat.optional(),
   readonly: z.boolean().default(false),
   /** LUKS-encrypted volume: the libvirt secret holding its passphrase. */
