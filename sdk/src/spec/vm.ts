@@ -285,11 +285,12 @@ function checkDevices(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
       if (first !== undefined) issue(ctx, ["disks", i, "target"], `"${d.target}" is already used by disks[${first}]`);
       else targets.set(d.target, i);
     }
-    const source = d.source as Record<string, unknown> | undefined;
+    // judged only for a source that is an object: a hostile one is the schema's problem
+    const source = d.source && typeof d.source === "object" ? (d.source as Record<string, unknown>) : undefined;
     const protocol = source && "rbd" in source ? "rbd" : source && "iscsi" in source ? "iscsi" : undefined;
     if (d.auth && source && !protocol) issue(ctx, ["disks", i, "auth"], "credentials belong to a network disk (iscsi or rbd); this disk's source is on the host");
     const wanted = protocol === "rbd" ? "ceph" : protocol;
-    if (d.auth?.secret && protocol && d.auth.secret.type !== wanted) {
+    if (d.auth?.secret && typeof d.auth.secret === "object" && protocol && d.auth.secret.type !== wanted) {
       issue(ctx, ["disks", i, "auth", "secret"], `an ${protocol} disk's key is a "${wanted}" secret, not "${d.auth.secret.type}"`);
     }
     if (d.iothread !== undefined && d.iothread > vm.iothreads) {
