@@ -18,6 +18,8 @@ import { encryptedVolumes, planVm, virtualNetworkNic } from "./planVm";
 import { registerCloudInit, type CloudInitArgs } from "./cloudInit";
 type SpecIn = VmSpecInput;
 type Item<K extends "disks" | "nics" | "hostdevs"> = NonNullable<SpecIn[K]>[number];
+/** A NIC whose MAC may arrive later (an Input): it is checked when it resolves. */
+type WithInputMac<T> = T extends { mac?: string } ? Omit<T, "mac"> & { mac?: pulumi.Input<string> } : T;
 
 /**
  * A PinnedVm's arguments: the VM spec's fields (documented on `VmSpecObject` in spec/vm.ts),
@@ -36,7 +38,7 @@ export type PinnedVmArgs = Omit<SpecIn, "name" | "memory" | "disks" | "nics" | "
      */
     disks?: (Qcow2Volume | Item<"disks">)[];
     /** NICs in guest order: SriovNics, VirtualNetworks (or `{ network: VirtualNetwork, mac?, model?, queues?, trust? }`), or `{ type: "network" | "bridge" | "direct" | "vhostuser" | "vf" | "hostdev-network", ... }`. */
-    nics?: (SriovNic | VirtualNetwork | VirtualNetworkNic | Item<"nics">)[];
+    nics?: (SriovNic | VirtualNetwork | VirtualNetworkNic | WithInputMac<Item<"nics">>)[];
     /** Whole PCI devices passed through: PciPassthroughs or `{ address, managed? }`. */
     hostdevs?: (PciPassthrough | Item<"hostdevs">)[];
     /** What the guest is told at first boot (users, SSH keys, host name, network): a cloud-init seed on a CD-ROM. Default none. */
