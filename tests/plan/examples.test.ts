@@ -9,7 +9,7 @@ const example = (name: string) => join(__dirname, "..", "..", "examples", name);
 // The examples run once each, in order, under the mock engine (one program per process state).
 const plans: Record<string, ProgramPlan> = {};
 beforeAll(async () => {
-  for (const name of ["single-vm", "nfv-host", "two-hosts"]) plans[name] = await runProgram(example(name));
+  for (const name of ["single-vm", "nfv-host", "two-hosts", "ovs-dpdk"]) plans[name] = await runProgram(example(name));
 });
 
  
@@ -74,11 +74,34 @@ describe("examples under the mock engine", () => {
   });
 });
 
+describe("the ovs-dpdk example", () => {
+  it("registers its NAT, Open vSwitch and VF-pool networks, and the VMs' NICs on them", () => {
+    const plan = plans["ovs-dpdk"];
+    const nets = Object.fromEntries(ofType(plan, "libvirt:index/network:Network").map((r) => [r.name, r.inputs]));
+    expect(nets.mgmt).toMatchObject({ forward: { mode: "nat" }, ips: [{ address: "192.168.50.1", prefix: 24, dhcp: { ranges: [{ start: "192.168.50.100", end: "192.168.50.199" }] } }] });
+    expect(nets.tenant).toMatchObject({ forward: { mode: "bridge" }, bridge: { name: "br-tenant" }, virtualPort: { params: { openVSwitch: {} } } });
+    expect(nets["vf-pool"]).toMatchObject({ forward: { mode: "hostdev", pfs: [{ dev: "enp59s0f0" }] } });
+    const domains = Object.fromEntries(ofType(plan, "libvirt:index/domain:Domain").map((r) => [r.name, r.inputs]));
+    const sources = (vm: string) => (domains[vm].devices.interfaces as { source: Record<string, unknown> }[]).map((i) => Object.keys(i.source)[0]);
+    expect(sources("dpdk-fw")).toEqual(["network", "vhostUser", "vhostUser"]);
+    expect(sources("app")).toEqual(["network", "bridge", "network", "direct"]);
+    expect(domains["dpdk-fw"].memoryBacking).toMatchObject({ memoryAccess: { mode: "shared" }, memoryHugePages: { hugepages: [{ size: 1048576 }] } });
+  });
+});
+
 describeWith("virsh", "examples judged by libvirt's test hypervisor", () => {
-  it.each(["single-vm", "nfv-host", "two-hosts"])("%s: every domain validates, defines and starts", (name) => {
-    const verdicts = checkWithLibvirt(plans[name].vms, "test:///default");
-    expect(verdicts.length).toBeGreaterThan(0);
-    for (const v of verdicts) expect(v).toMatchObject({ ok: true, message: "defined and running" });
+  it.each(["single-vm", "nfv-host", "two-hosts", "ovs-dpdk"])("%s: every network and domain validates, defines and starts", (name) => {
+    const verdicts = checkWithLibvirt(plans[name].vms, "test:///default", plans[name].networks);
+    expect(verdicts.length).toBe(plans[name].vms.length + plans[name].networks.length);
+    for (const v of verdicts) expect(v).toMatchObject({ ok: true, message: v.vm.startsWith("VirtualNetwork") ? "defined and active" : "defined and running" });
+  });
+});
+
+describeWith("virsh", "the libvirt check of a virtual network", () => {
+  it("reports a network libvirt refuses", () => {
+    const bad = { component: 'VirtualNetwork "bad"', host: "hv1", networkName: "bad", networkXml: '<network><name>bad</name><forward mode="teleport"/></network>\n', warnings: [] };
+    const [verdict] = checkWithLibvirt([], "test:///default", [bad]);
+    expect(verdict).toMatchObject({ vm: 'VirtualNetwork "bad"', ok: false, checks: ["network schema"] });
   });
 });
 

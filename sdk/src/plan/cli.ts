@@ -9,15 +9,15 @@ import { capacityReport } from "../host/capacity";
 const USAGE = `usage: virtkit plan [PROGRAM] [--uri URI] [--no-libvirt] [--no-xml] [--json]
 
 Runs a virtkit Pulumi program offline (Pulumi's mock engine: nothing is created),
-prints its resources, the placement of every VM, each host's capacity and the domain
-XML, then lets real libvirt check each domain.
+prints its resources, the placement of every VM, each host's capacity and the network
+and domain XML, then lets real libvirt check each virtual network and domain.
 
   PROGRAM       a Pulumi project directory or .ts file (default: examples/nfv-host)
   --uri URI     libvirt to check with (default test:///default, libvirt's built-in
                 test hypervisor: define+start, nothing to set up; any other URI gets
-                domxml-to-native, which defines nothing)
+                domxml-to-native, which defines nothing, and the network schema)
   --no-libvirt  skip the libvirt check
-  --no-xml      do not print the domain XML
+  --no-xml      do not print the network and domain XML
   --json        print everything as one JSON document on stdout (resources, placement
                 per VM, capacity per host, warnings, domain XML, libvirt's verdicts, or
                 the validation problems), for scripts and CI; the exit code is the same`;
@@ -87,20 +87,21 @@ export async function plan(options: PlanOptions, out: (s: string) => void = (s) 
   section(`resources (${result.resources.length})`, formatResources(result));
   section("placement", formatPlacement(result));
   section("capacity", formatCapacity(result));
-  const warnings = result.vms.flatMap((vm) => vm.warnings.map((w) => `${vm.component}: ${w}`));
+  const warnings = [...result.networks, ...result.vms].flatMap((c) => c.warnings.map((w) => `${c.component}: ${w}`));
   if (warnings.length) section("warnings", warnings.join("\n"));
+  if (options.xml) for (const net of result.networks) section(`network XML of ${net.component}`, net.networkXml.trimEnd());
   if (options.xml) for (const vm of result.vms) section(`domain XML of ${vm.component}`, vm.domainXml.trimEnd());
   if (!options.libvirt) return 0;
-  const verdicts = checkWithLibvirt(result.vms, options.uri);
+  const verdicts = checkWithLibvirt(result.vms, options.uri, result.networks);
   section(
     `libvirt (${options.uri})`,
     table(
-      ["VM", "checks", "verdict"],
+      ["component", "checks", "verdict"],
       verdicts.map((v) => [v.vm, v.checks.join(", "), v.ok ? `accepted: ${v.message}` : `REFUSED: ${v.message.split("\n")[0]}`]),
     ),
   );
   const refused = verdicts.filter((v) => !v.ok);
-  for (const v of refused) out(`\n${v.vm}: libvirt refused the domain:\n${v.message}\n`);
+  for (const v of refused) out(`\n${v.vm}: libvirt refused the ${v.vm.startsWith("VirtualNetwork") ? "network" : "domain"}:\n${v.message}\n`);
   return refused.length ? 1 : 0;
 }
 
@@ -115,7 +116,7 @@ async function planJson(options: PlanOptions, out: (s: string) => void): Promise
     print({ program: options.program, valid: false, invalid: { component: e.component, issues: e.issues } });
     return 1;
   }
-  const verdicts = options.libvirt ? checkWithLibvirt(result.vms, options.uri) : [];
+  const verdicts = options.libvirt ? checkWithLibvirt(result.vms, options.uri, result.networks) : [];
   print({
     program: options.program,
     valid: true,
@@ -128,6 +129,7 @@ async function planJson(options: PlanOptions, out: (s: string) => void): Promise
       warnings: vm.warnings,
       ...(options.xml ? { domainXml: vm.domainXml } : {}),
     })),
+    networks: result.networks.map((n) => ({ component: n.component, host: n.host, networkName: n.networkName, warnings: n.warnings, ...(options.xml ? { networkXml: n.networkXml } : {}) })),
     capacity: [...new Set(result.hosts.flatMap((h) => (h.ledger ? [h.ledger] : [])))].map(capacityReport),
     libvirt: options.libvirt ? { uri: options.uri, verdicts } : undefined,
   });

@@ -2,12 +2,13 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { PlannedVm } from "../program/registry";
+import type { PlannedNetwork, PlannedVm } from "../program/registry";
 import { buildXml, parseXml } from "../render/xml";
 import { type DriverOffer, driverOffer, fitToDriver } from "./qemuDriver";
 
-/** libvirt's verdict on one domain. */
+/** libvirt's verdict on one domain or virtual network. */
 export interface LibvirtVerdict {
+  /** The component judged: `PinnedVm "db"` or `VirtualNetwork "lan"`. */
   readonly vm: string;
   readonly ok: boolean;
   /** What was checked: `schema`, `define+start on test:///default`, `domxml-to-native on qemu:///system`. */
@@ -28,7 +29,7 @@ const BATCH = 200;
  * domain: process start-up was most of the cost of a large plan); a domain that fails is
  * judged again on its own, so its message is exactly what the single command says.
  */
-export function checkWithLibvirt(vms: readonly PlannedVm[], uri: string): LibvirtVerdict[] {
+export function checkWithLibvirt(vms: readonly PlannedVm[], uri: string, networks: readonly PlannedNetwork[] = []): LibvirtVerdict[] {
   const dir = mkdtempSync(join(tmpdir(), "virtkit-plan-"));
   try {
     // files by position: two hosts may each have a domain of the same name
@@ -37,7 +38,7 @@ export function checkWithLibvirt(vms: readonly PlannedVm[], uri: string): Libvir
       writeFileSync(file, vm.domainXml);
       return file;
     });
-    const verdicts: LibvirtVerdict[] = [];
+    const verdicts: LibvirtVerdict[] = networks.map((n, i) => checkNetwork(n, join(dir, `network-${i}.xml`), uri));
     const schemaOk = validateAll(files);
     const driverChecks = uri.startsWith("test://") ? testDriverChecks(vms, files, uri, schemaOk) : nativeChecks(vms, dir, uri, schemaOk);
     vms.forEach((vm, i) => {
@@ -139,6 +140,22 @@ function quote(word: string): string {
 function readOffer(uri: string): DriverOffer {
   const r = run("virsh", ["-c", uri, "capabilities"]);
   return r.ok ? driverOffer(r.output) : { domainTypes: new Map() };
+}
+
+/**
+ * A virtual network: libvirt's network schema, then define and start on a `test://` URI. A real
+ * host is not touched (defining a network there is what `pulumi up` does), so there the schema judges.
+ */
+function checkNetwork(net: PlannedNetwork, file: string, uri: string): LibvirtVerdict {
+  writeFileSync(file, net.networkXml);
+  const checks = ["network schema"];
+  const schema = run("virt-xml-validate", [file, "network"]);
+  if (!schema.ok) return { vm: net.component, ok: false, checks, message: schema.output };
+  if (!uri.startsWith("test://")) return { vm: net.component, ok: true, checks, message: "valid network XML" };
+  const r = run("virsh", ["-c", uri, `net-define ${file} ; net-start ${net.networkName} ; net-info ${net.networkName}`]);
+  checks.push(`net-define+net-start on ${uri}`);
+  const active = /Active:\s+yes/.test(r.output);
+  return { vm: net.component, ok: r.ok && active, checks, message: r.ok && active ? "defined and active" : r.output };
 }
 
 function run(cmd: string, args: string[]): { ok: boolean; output: string } {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { currentProgram, type PlannedHost, type PlannedVm } from "../program/registry";
+import { currentProgram, type PlannedHost, type PlannedNetwork, type PlannedVm } from "../program/registry";
 
 /** A provider or component resource the program registered. */
 export interface PlannedResource {
@@ -14,6 +14,7 @@ export interface PlannedResource {
 export interface ProgramPlan {
   readonly resources: readonly PlannedResource[];
   readonly vms: readonly PlannedVm[];
+  readonly networks: readonly PlannedNetwork[];
   readonly hosts: readonly PlannedHost[];
   /** The program's stack outputs (its module exports), resolved. */
   readonly outputs: Record<string, unknown>;
@@ -49,7 +50,7 @@ export async function runProgram(programPath: string): Promise<ProgramPlan> {
   for (const [key, value] of Object.entries(exports)) outputs[key] = await resolved(value);
   // the engine's own completion: every registration the program started has been answered
   await pulumi.runtime.disconnect();
-  return { resources, vms: [...program.vms], hosts: [...program.hosts], outputs };
+  return { resources, vms: [...program.vms], networks: [...program.networks], hosts: [...program.hosts], outputs };
 }
 
 /** A program is a directory with index.ts (a Pulumi project) or a .ts/.js file. */
