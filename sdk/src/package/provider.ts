@@ -24,15 +24,12 @@ type Component = LibvirtHost | HugepageMemory | PinnedVm | Qcow2Volume | SriovNi
 /** The components this process constructed, by URN. */
 const built = new Map<string, Component>();
 
-/** What a reference to a component not built here is turned into: the reason, raised by the component that gets it. */
-class ForeignComponent extends pulumi.ComponentResource {
-  constructor(
-    type: string,
-    name: string,
-    readonly referencedUrn: string,
-  ) {
-    super(type, name, {}, { urn: referencedUrn });
-  }
+/**
+ * What a reference to a component not built here becomes: a marker, reported as the
+ * argument's error. Not a Resource: rehydrating one by URN would ask the engine for it.
+ */
+class ForeignComponent {
+  constructor(readonly referencedUrn: string) {}
 }
 
 let registered = false;
@@ -42,7 +39,8 @@ export function registerComponentModule(): void {
   registered = true;
   pulumi.runtime.registerResourceModule(PACKAGE, "index", {
     version: schema.version,
-    construct: (name: string, type: string, urn: string): pulumi.Resource => built.get(urn) ?? new ForeignComponent(type, name, urn),
+    // the SDK hands on whatever this returns; a marker is no Resource, hence the cast
+    construct: (_name: string, _type: string, urn: string): pulumi.Resource => built.get(urn) ?? (new ForeignComponent(urn) as unknown as pulumi.Resource),
   });
 }
 

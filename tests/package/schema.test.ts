@@ -1,0 +1,69 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { packageSchema, PINNED_VM_SPEC_FIELDS, type PackageSchema, type TypeSpec } from "../../sdk/src/package/packageSchema";
+import { PinnedVmOptions, VmSpecObject } from "../../sdk/src/spec/vm";
+import { LibvirtHostArgsSchema } from "../../sdk/src/hypervisor/LibvirtHost";
+import { HugepageMemoryArgsSchema } from "../../sdk/src/compute/HugepageMemory";
+import { Qcow2VolumeArgsSchema } from "../../sdk/src/storage/Qcow2Volume";
+import { SriovNicArgsSchema } from "../../sdk/src/network/SriovNic";
+import { PciPassthroughArgsSchema } from "../../sdk/src/network/PciPassthrough";
+
+/** virtkit's Pulumi package schema: generated from the zod schemas, committed, complete. */
+const repo = join(__dirname, "..", "..");
+const committed = JSON.parse(readFileSync(join(repo, "sdk/src/package/schema.json"), "utf8")) as PackageSchema;
+const { version } = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string };
+const resource = (name: string) => committed.resources[`virtkit:index:${name}`];
+const keys = (o: object) => Object.keys(o).sort();
+
+describe("the package schema", () => {
+  it("is what `npm run schema` generates now, at the package's version", () => {
+    // a stale file means a component argument changed without the schema: run npm run schema
+    expect(committed).toEqual(packageSchema(version));
+    expect(committed.version).toBe(version);
+  });
+
+  it("has every argument of every component, and nothing else", () => {
+    const expected: Record<string, string[]> = {
+      LibvirtHost: keys(LibvirtHostArgsSchema.shape),
+      HugepageMemory: keys(HugepageMemoryArgsSchema.shape),
+      Qcow2Volume: [...keys(Qcow2VolumeArgsSchema.shape), "host"].sort(),
+      SriovNic: [...keys(SriovNicArgsSchema.shape), "host"].sort(),
+      PciPassthrough: [...keys(PciPassthroughArgsSchema.shape), "host"].sort(),
+      // the VM spec's fields but its name (domainName says it), the placement options, the host
+      PinnedVm: [...new Set([...keys(VmSpecObject.shape).filter((k) => k !== "name"), ...keys(PinnedVmOptions.shape), "host"])].sort(),
+    };
+    expect(keys(committed.resources)).toEqual(keys(expected).map((n) => `virtkit:index:${n}`).sort());
+    for (const [name, fields] of Object.entries(expected)) {
+      expect([name, keys(resource(name).inputProperties)]).toEqual([name, fields]);
+      expect(resource(name).isComponent).toBe(true);
+      for (const r of resource(name).requiredInputs) expect(fields).toContain(r);
+    }
+    // nested objects keep every field too: the VM's CPU, say
+    expect(keys(committed.types["virtkit:index:PinnedVmCpu"].properties)).toEqual(keys(VmSpecObject.shape.cpu.unwrap().shape));
+    expect(keys(PINNED_VM_SPEC_FIELDS.shape)).not.toContain("memory");
+  });
+
+  it("makes references between components resource references", () => {
+    const refs = (t: TypeSpec | undefined): string[] => (t ? [t.$ref, ...(t.oneOf ?? []).flatMap(refs), ...refs(t.items)].filter((r): r is string => !!r) : []);
+    const vm = resource("PinnedVm").inputProperties;
+    expect(refs(vm.host)).toEqual(["#/resources/virtkit:index:LibvirtHost"]);
+    expect(refs(vm.memory)).toEqual(["#/resources/virtkit:index:HugepageMemory", "#/types/virtkit:index:PinnedVmMemory"]);
+    expect(refs(vm.disks)).toEqual(["#/resources/virtkit:index:Qcow2Volume", "#/types/virtkit:index:PinnedVmDisk"]);
+    expect(refs(vm.nics)[0]).toBe("#/resources/virtkit:index:SriovNic");
+    expect(refs(vm.nics).slice(1).sort()).toEqual(["Bridge", "HostdevNetwork", "Network", "Vf"].map((v) => `#/types/virtkit:index:PinnedVmNic${v}`));
+    expect(refs(vm.hostdevs)).toEqual(["#/resources/virtkit:index:PciPassthrough", "#/types/virtkit:index:PinnedVmHostdev"]);
+    for (const c of ["Qcow2Volume", "SriovNic", "PciPassthrough"]) expect(refs(resource(c).inputProperties.host)).toEqual(["#/resources/virtkit:index:LibvirtHost"]);
+    expect(committed.types["virtkit:index:Qcow2VolumeBaseImageVolume"].properties.volume).toEqual({ $ref: "#/resources/virtkit:index:Qcow2Volume" });
+  });
+
+  it("refers only to what it defines, and keeps the LUKS passphrase secret", () => {
+    const text = JSON.stringify(committed);
+    for (const [, ref] of text.matchAll(/"\$ref":"([^"]+)"/g)) {
+      if (ref === "pulumi.json#/Any") continue;
+      const [, kind, token] = /^#\/(types|resources)\/(.+)$/.exec(ref) ?? [];
+      expect([ref, kind && token in committed[kind as "types" | "resources"]]).toEqual([ref, true]);
+    }
+    expect(committed.types["virtkit:index:Qcow2VolumeEncryption"].properties.passphrase).toEqual({ type: "string", secret: true });
+    expect(resource("Qcow2Volume").properties.passphrase.secret).toBe(true);
+  });
+});
