@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -58,6 +58,29 @@ describe("the packed package, installed into a project outside the repository", 
     expect(listing).toContain("package/sdks/libvirt/bin/index.js");
     expect(listing).toContain("package/sdks/libvirt/package.json");
     expect(listing.filter((f) => /^package\/(dist\/)?(tests|examples|bench)\//.test(f))).toEqual([]);
+    // the component provider for other languages, and the schema it serves
+    expect(listing).toContain("package/bin/pulumi-resource-virtkit");
+    expect(listing).toContain("package/dist/sdk/src/package/schema.json");
+  });
+
+  it("installs the component provider plugin runnable where it lies (a Pulumi.yaml's plugins path points there)", async () => {
+    // a plugin answers with the port it serves on; this one runs the installed dist/ on the project's @pulumi/pulumi
+    const plugin = spawn(join(project, "node_modules", "virtkit", "bin", "pulumi-resource-virtkit"), ["127.0.0.1:1"], { cwd: project });
+    let stdout = "";
+    let stderr = "";
+    plugin.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => plugin.on("exit", resolve));
+    await new Promise<void>((resolve) => {
+      plugin.stdout.on("data", (d: Buffer) => {
+        stdout += d.toString();
+        if (stdout.includes("\n")) resolve();
+      });
+      void exited.then(() => resolve());
+    });
+    plugin.kill();
+    await exited;
+    expect(stderr).toBe("");
+    expect(stdout).toMatch(/^\d+\n$/);
   });
 
   it("installs with one @pulumi/pulumi, the project's, shared by virtkit and the binding", () => {

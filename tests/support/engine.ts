@@ -66,6 +66,27 @@ export function describeWithProvider(name: string, body: () => void): void {
   describe.skip(name, body);
 }
 
+/**
+ * `describe` for suites that run Pulumi YAML programs: the engine plus the pulumi-language-yaml
+ * that `scripts/engine` builds. A YAML host that could not be had fails the suite under CI,
+ * like any missing part, and skips it loudly elsewhere.
+ */
+export function describeWithYaml(name: string, body: () => void): void {
+  const env = engineEnv();
+  const missing = typeof env === "string" ? undefined : env.VIRTKIT_YAML_MISSING;
+  if (!missing) return describeWithEngine(name, body);
+  if (process.env.CI) {
+    describe(name, () => {
+      it("needs pulumi-language-yaml from scripts/engine", () => {
+        throw new Error(missing);
+      });
+    });
+    return;
+  }
+  console.warn(`skipping "${name}": ${missing} (run bash scripts/engine)`);
+  describe.skip(name, body);
+}
+
 export interface PulumiRun {
   readonly status: number | null;
   readonly stdout: string;
