@@ -67,6 +67,31 @@ ${props}
     expect(r.output).toContain("virtkit:index:PinnedVm is not assignable from {host: virtkit:index:LibvirtHost, memory: virtkit:index:HugepageMemory, domainType: string, vcpu: number}");
     expect(r.output).toContain("vcpus: Missing required property 'vcpus'");
   }, STEP);
+
+  it("treats the program's components as one run: two LibvirtHosts of one URI are one hypervisor", () => {
+    const capabilities = join(repo, "tests/fixtures/hosts/two-socket/capabilities.xml");
+    project.write({
+      "Pulumi.yaml": pulumiYaml(
+        "e2e-yaml-preview",
+        `resources:
+  a:
+    type: virtkit:index:LibvirtHost
+    properties:
+      uri: test:///default
+  b:
+    type: virtkit:index:LibvirtHost
+    properties:
+      uri: test:///default
+      capabilities:
+        fn::readFile: ${capabilities}
+`,
+      ),
+    });
+    const r = project.pulumi("preview");
+    expect(r.status).not.toBe(0);
+    // whichever the engine constructs second is refused, naming the first
+    expect(r.output).toMatch(/LibvirtHost "(a|b)": uri: test:\/\/\/default is also the URI of LibvirtHost "(a|b)", whose capabilities, devices or reservedCpus differ/);
+  }, STEP);
 });
 
 describeWithYaml("a Pulumi YAML program's encrypted Qcow2Volume comes up and goes down against libvirtd", () => {

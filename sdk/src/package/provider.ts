@@ -9,6 +9,7 @@ import { SriovNic, type SriovNicArgs } from "../network/SriovNic";
 import { Qcow2Volume, type Qcow2VolumeArgs } from "../storage/Qcow2Volume";
 import type { HugepageMemoryArgs } from "../compute/HugepageMemory";
 import { PACKAGE } from "./packageSchema";
+import { setProgramRunKey } from "../program/registry";
 import schema from "./schema.json";
 
 /**
@@ -125,6 +126,15 @@ export class VirtkitProvider implements provider.Provider {
 
   constructor() {
     registerComponentModule();
+    // Each construct call gets fresh Pulumi runtime state, but the components of one program
+    // are one run: hosts of one URI share a ledger, names are claimed once.
+    const runs = new Map<string, object>();
+    setProgramRunKey(() => {
+      const id = `${pulumi.getProject()}/${pulumi.getStack()}/${pulumi.runtime.isDryRun()}`;
+      let run = runs.get(id);
+      if (!run) runs.set(id, (run = {}));
+      return run;
+    });
   }
 
   async construct(name: string, type: string, inputs: pulumi.Inputs, options: pulumi.ComponentResourceOptions): Promise<provider.ConstructResult> {

@@ -47,9 +47,18 @@ export interface ProgramRecord {
 const records = new WeakMap<object, ProgramRecord>();
 const outsideAnyRun = {};
 
+let runKey: (() => object | undefined) | undefined;
+/**
+ * For a process that serves one program run through many calls, each with its own Pulumi
+ * runtime state (virtkit's component provider): what identifies the run instead.
+ */
+export function setProgramRunKey(key: () => object | undefined): void {
+  runKey = key;
+}
+
 /** The record of the program run in progress. */
 export function currentProgram(): ProgramRecord {
-  const key: object = pulumi.runtime.getStackResource() ?? pulumi.runtime.getMonitor() ?? outsideAnyRun;
+  const key: object = runKey?.() ?? pulumi.runtime.getStackResource() ?? pulumi.runtime.getMonitor() ?? outsideAnyRun;
   let record = records.get(key);
   if (!record) records.set(key, (record = { vms: [], networks: [], hosts: [], componentNames: new Set(), hostModels: new Map() }));
   return record;
