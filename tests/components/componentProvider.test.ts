@@ -19,6 +19,17 @@ const reference = (urn: pulumi.Input<string>) =>
   pulumi.output(urn).apply((u) => pulumi.runtime.deserializeProperty({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialResourceSig, urn: u }) as pulumi.Resource);
 /** An input the engine wraps in an Output because it depends on resources (a list of references, say). */
 const dependent = <T>(value: T, secret = false) => (secret ? pulumi.secret(value) : pulumi.output(value));
+/** Paths where `needle` appears outside a secret envelope. */
+function outsideSecrets(value: unknown, needle: string, path = "$"): string[] {
+  if (typeof value === "string") return value.includes(needle) ? [path] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => outsideSecrets(v, needle, `${path}[${i}]`));
+  if (value && typeof value === "object") {
+    const o = value as Record<string, unknown>;
+    if (o[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return [];
+    return Object.entries(o).flatMap(([k, v]) => outsideSecrets(v, needle, `${path}.${k}`));
+  }
+  return [];
+}
 const construct = (type: string, name: string, inputs: pulumi.Inputs) => provider.construct(name, `virtkit:index:${type}`, inputs, {});
 
 describe("the component provider", () => {
@@ -64,6 +75,19 @@ describe("the component provider", () => {
     const passphrase = pulumi.output(vol.state.passphrase as string);
     expect(await isSecret(passphrase)).toBe(true);
     expect(await valueOf(passphrase)).toBe("hunter2 hunter2");
+  });
+
+  it("unfolds a secret object so that its secret fields alone stay secret: a VM's display password", async () => {
+    const host = await construct("LibvirtHost", uniq("hv"), { uri: uniqueUri() });
+    const name = uniq("vnc");
+    const vm = await construct("PinnedVm", name, { host: await valueOf(reference(host.urn)), vcpus: 1, domainType: "qemu", memory: { size: "256MiB" }, graphics: dependent({ type: "vnc", password: "pw345678" }, true) });
+    const xml = await valueOf(pulumi.output(vm.state.domainXml as string));
+    expect(xml).toContain('<graphics type="vnc"');
+    expect(xml).not.toContain("pw345678");
+    const domain = await registration(resources, "libvirt:index/domain:Domain", name);
+    // registered, and only inside Pulumi's secret envelopes (the engine stores those encrypted)
+    expect(JSON.stringify(domain.inputs)).toContain("pw345678");
+    expect(outsideSecrets(domain.inputs, "pw345678")).toEqual([]);
   });
 
   it("refuses a bad spec with virtkit's message before registering anything", async () => {

@@ -30,8 +30,8 @@ describe("the package schema", () => {
       Qcow2Volume: [...keys(Qcow2VolumeArgsSchema.shape), "host"].sort(),
       SriovNic: [...keys(SriovNicArgsSchema.shape), "host"].sort(),
       PciPassthrough: [...keys(PciPassthroughArgsSchema.shape), "host"].sort(),
-      // the VM spec's fields but its name (domainName says it), the placement options, the host
-      PinnedVm: [...new Set([...keys(VmSpecObject.shape).filter((k) => k !== "name"), ...keys(PinnedVmOptions.shape), "host"])].sort(),
+      // the VM spec's fields but its name (domainName says it), the placement options, the host, cloud-init's seed
+      PinnedVm: [...new Set([...keys(VmSpecObject.shape).filter((k) => k !== "name"), ...keys(PinnedVmOptions.shape), "host", "cloudInit"])].sort(),
     };
     expect(keys(committed.resources)).toEqual(keys(expected).map((n) => `virtkit:index:${n}`).sort());
     for (const [name, fields] of Object.entries(expected)) {

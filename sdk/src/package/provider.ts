@@ -56,7 +56,7 @@ interface OutputInternals {
  * The engine hands inputs with dependencies (a list of references, a value from another
  * resource) over as Outputs; virtkit places VMs while the program runs and needs plain
  * values. Known, non-secret Outputs are unwrapped; secrets stay Outputs (so they stay
- * secret), except a Qcow2Volume's encryption, unfolded so its passphrase alone is.
+ * secret), except objects with secret fields, unfolded so that those alone are.
  */
 export async function plainInputs(type: string, inputs: pulumi.Inputs): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
@@ -67,14 +67,30 @@ export async function plainInputs(type: string, inputs: pulumi.Inputs): Promise<
     }
     const o = value as unknown as OutputInternals;
     const [known, secret] = await Promise.all([o.isKnown, o.isSecret]);
+    // the engine sends an object holding a secret as a secret object: secret fields (a LUKS
+    // passphrase, a display password) become secrets of their own, the rest plain values
     if (!known) out[key] = value;
     else if (!secret) out[key] = await o.promise();
-    else if (type === `${PACKAGE}:index:Qcow2Volume` && key === "encryption") {
-      const e = (await o.promise()) as Record<string, unknown> | undefined;
-      out[key] = e && typeof e === "object" ? { ...e, passphrase: pulumi.secret(e.passphrase as string) } : value;
-    } else out[key] = value;
+    else {
+      const fields = secretFields(type, key);
+      const v = fields.length ? await o.promise() : undefined;
+      out[key] = v && typeof v === "object" && !Array.isArray(v) ? unfoldSecret(v as Record<string, unknown>, fields) : value;
+    }
   }
   return out;
+}
+
+/** The secret properties of the object type an input of `type` has, per the package schema. */
+function secretFields(type: string, key: string): string[] {
+  const resources = schema.resources as Record<string, { inputProperties: Record<string, { $ref?: string }> }>;
+  const types = schema.types as Record<string, { properties: Record<string, { secret?: boolean }> }>;
+  const ref = resources[type]?.inputProperties[key]?.$ref;
+  const props = ref?.startsWith("#/types/") ? types[ref.slice("#/types/".length)]?.properties : undefined;
+  return props ? Object.entries(props).filter(([, p]) => p.secret).map(([k]) => k) : [];
+}
+
+function unfoldSecret(value: Record<string, unknown>, fields: string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fields.includes(k) && v !== undefined ? pulumi.secret(v) : v]));
 }
 
 /** A reference that reached this process without its component: say so as the argument's error. */
