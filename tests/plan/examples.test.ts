@@ -22,7 +22,9 @@ describe("examples under the mock engine", () => {
     // registration order follows the Outputs each waits on: compare as a set
     expect(ofType(plan, "libvirt:index/volume:Volume").map((r) => r.inputs.name).sort()).toEqual([expect.stringMatching(/^base-debian-12-genericcloud-amd64-[0-9a-f]{8}\.qcow2$/), "web-cloudinit.iso", "web-root.qcow2"]);
     const [domain] = ofType(plan, "libvirt:index/domain:Domain");
-    expect(domain.inputs.cpuTune).toEqual({ vcpuPins: [{ vcpu: 0, cpuSet: "2" }, { vcpu: 1, cpuSet: "3" }], emulatorPin: { cpuSet: "0-1" } });
+    // the disk's iothread runs with the emulator, off the pinned vCPUs
+    expect(domain.inputs.cpuTune).toEqual({ vcpuPins: [{ vcpu: 0, cpuSet: "2" }, { vcpu: 1, cpuSet: "3" }], emulatorPin: { cpuSet: "0-1" }, ioThreadPins: [{ ioThread: 1, cpuSet: "0-1" }] });
+    expect(domain.inputs.devices.disks[0].driver.ioThread).toBe(1);
     expect(domain.inputs.devices.disks[0].source).toEqual({ volume: { pool: "default", volume: "web-root.qcow2" } });
     expect(plan.outputs.rootPath).toBe("/var/lib/libvirt/images/web-root.qcow2");
   });

@@ -41,7 +41,7 @@ const cases: Case[] = [
   ["pinning beyond libvirt's CPU limit", withVm({ pinning: { vcpus: ["0", "1", "2", "16384"] } }), "pinning.vcpus[3]", /exceeds libvirt's limit/],
   ["fewer cpusets than vCPUs", withVm({ pinning: { vcpus: ["0", "1"] } }), "pinning.vcpus", /has 2 cpusets but the guest has 4 vCPUs/],
   ["pinning mode misspelt", withVm({ pinning: "automatic" }), "pinning", /is not a pinning/],
-  ["iothread pins without iothreads", withVm({ pinning: { vcpus: ["0", "1", "2", "3"], iothreads: ["4"] } }), "pinning.iothreads", /pins 1 iothreads but the guest has 0/],
+  ["more iothread pins than iothreads", withVm({ iothreads: 1, pinning: { vcpus: ["0", "1", "2", "3"], iothreads: ["4", "5"] } }), "pinning.iothreads", /pins 2 iothreads but the guest has 1/],
   ["realtime priority 0", withVm({ realtime: { scheduler: "fifo", priority: 0 } }), "realtime.priority", /out of range; priority must be 1..99/],
   ["realtime vCPU sharing the emulator's CPU", withVm({ pinning: { vcpus: ["4", "5", "6", "7"], emulator: "7" }, realtime: { scheduler: "fifo", priority: 99 } }), "pinning.vcpus[3]", /vCPU 3 runs at real-time priority but shares its host CPU with the emulator \(host CPU 7\)/],
   ["realtime vCPUs sharing a CPU", withVm({ pinning: { vcpus: ["4", "4", "6", "7"] }, realtime: { scheduler: "rr", priority: 5, vcpus: "0" } }), "pinning.vcpus[0]", /shares its host CPU with vCPU 1 \(host CPU 4\)/],

@@ -134,7 +134,7 @@ export function renderDomainArgs(d: DomainModel, secretUsages: ReadonlyMap<numbe
           case "root-port":
             return { type: "pci", index: c.index, model: "pcie-root-port" };
           case "scsi":
-            return { type: "scsi", index: c.index, model: "virtio-scsi", driver: { queues: c.queues } };
+            return { type: "scsi", index: c.index, model: "virtio-scsi", driver: { queues: c.queues, ioThread: c.iothread } };
         }
       }),
       // no source: libvirt takes a serial port without a type as a pty (the XML view says so)

@@ -4,7 +4,7 @@ import { formatCpuset } from "../spec/cpuset";
 import { PAGE_SIZES } from "../spec/memory";
 import { MAX_NIC_QUEUES } from "../spec/network";
 import type { PciAddress } from "../spec/pci";
-import type { DiskSpec } from "../spec/storage";
+import { diskBus, type DiskSpec } from "../spec/storage";
 import type { VmSpec } from "../spec/vm";
 import type { DomainLayout } from "./layout";
 
@@ -127,8 +127,8 @@ export type ControllerModel =
       readonly node: number;
     }
   | { readonly kind: "root-port"; readonly index: number; readonly address: GuestPciAddress }
-  /** The virtio-scsi controller of the VM's scsi disks: a request queue per vCPU. */
-  | { readonly kind: "scsi"; readonly index: number; readonly queues: number };
+  /** The virtio-scsi controller of the VM's scsi disks: a request queue per vCPU, and an iothread when the VM has them. */
+  | { readonly kind: "scsi"; readonly index: number; readonly queues: number; readonly iothread?: number };
 
 const KIB = 1024;
 
@@ -260,7 +260,7 @@ function assignDiskTargets(vm: VmSpec): DiskModel[] {
     }
   };
   const disks = vm.disks.map((d): DiskModel => {
-    const bus = d.bus ?? (d.target?.startsWith("sd") ? "scsi" : d.target?.startsWith("hd") ? "sata" : "virtio");
+    const bus = diskBus(d);
     const target = d.target ?? nextFree(bus === "virtio" ? "vd" : "sd");
     return {
       device: "disk",
@@ -285,7 +285,10 @@ function assignDiskTargets(vm: VmSpec): DiskModel[] {
 
 /** The virtio-scsi controller, when a disk needs it: one request queue per vCPU, as many as virtio-scsi takes. */
 function scsiController(vm: VmSpec, disks: readonly DiskModel[]): ControllerModel[] {
-  return disks.some((d) => d.bus === "scsi") ? [{ kind: "scsi", index: 0, queues: Math.min(vm.vcpus, VIRTIO_SCSI_MAX_QUEUES) }] : [];
+  if (!disks.some((d) => d.bus === "scsi")) return [];
+  // the iothread after the virtio disks' turn
+  const iothread = vm.iothreads > 0 ? (disks.filter((d) => d.bus === "virtio").length % vm.iothreads) + 1 : undefined;
+  return [{ kind: "scsi", index: 0, queues: Math.min(vm.vcpus, VIRTIO_SCSI_MAX_QUEUES), iothread }];
 }
 
 /** QEMU's limit on virtio-scsi request queues (VIRTIO_QUEUE_MAX less the control and event queues). */

@@ -84,7 +84,7 @@ export function domainElement(d: DomainModel): XmlElement {
           case "root-port":
             return el("controller", { type: "pci", index: c.index, model: "pcie-root-port" }, guestAddress(c.address));
           case "scsi":
-            return el("controller", { type: "scsi", index: c.index, model: "virtio-scsi" }, el("driver", { queues: c.queues }));
+            return el("controller", { type: "scsi", index: c.index, model: "virtio-scsi" }, el("driver", { queues: c.queues, iothread: c.iothread }));
         }
       }),
       d.interfaces.map(interfaceElement),

@@ -32,7 +32,8 @@ export function layoutFromSpec(vm: VmSpec): DomainLayout {
   return {
     vcpuPins: p ? p.vcpus.map((cpus, vcpu) => ({ vcpu, cpus })) : [],
     emulatorPin: p?.emulator,
-    iothreadPins: (p?.iothreads ?? []).map((cpus, i) => ({ iothread: i + 1, cpus })),
+    // iothreads not pinned by hand run with the emulator, off the vCPUs' CPUs
+    iothreadPins: p ? Array.from({ length: vm.iothreads }, (_, i) => ({ iothread: i + 1, cpus: p.iothreads?.[i] ?? p.emulator })).filter((t): t is { iothread: number; cpus: number[] } => !!t.cpus) : [],
     memoryNodes: vm.numa.hostNodes,
     memnodes: vm.numa.memnodes.map((m) => ({ cell: m.cell, mode: m.mode, nodes: m.hostNodes })),
   };

@@ -95,6 +95,14 @@ const TARGET = /^(vd|sd|hd)[a-z]{1,2}$/;
 export const DiskBus = z.enum(["virtio", "scsi", "sata"]);
 export type DiskBus = z.infer<typeof DiskBus>;
 
+/** A disk's bus: as given, else from its target's prefix (`sd` is scsi, `hd` sata), else virtio. */
+export function diskBus(d: { bus?: unknown; target?: unknown }): DiskBus {
+  const given = DiskBus.safeParse(d.bus);
+  if (given.success) return given.data;
+  const target = typeof d.target === "string" ? d.target : "";
+  return target.startsWith("sd") ? "scsi" : target.startsWith("hd") ? "sata" : "virtio";
+}
+
 export const DiskSpec = z.object({
   /**
    * Where the disk's data lives: a volume in a pool (`{ pool, volume }`), a host file

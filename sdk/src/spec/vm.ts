@@ -4,7 +4,7 @@ import { CpuSpec, MAX_VCPUS, Pinning, Realtime } from "./compute";
 import { formatCpuset } from "./cpuset";
 import { MemorySpec, PAGE_SIZES } from "./memory";
 import { NumaSpec } from "./numa";
-import { DiskBus, DiskSpec } from "./storage";
+import { DiskBus, diskBus, DiskSpec } from "./storage";
 import { HostdevSpec, NicModel, NicSpec } from "./network";
 import { Chipset, ExpanderBus, Firmware } from "./platform";
 import { CdromSpec, GraphicsSpec } from "./guest";
@@ -28,8 +28,14 @@ export const VmSpecObject = z.object({
    * iothreads?: [...] }`; omitted on an unknown host = unpinned (the host scheduler decides).
    */
   pinning: Pinning.optional(),
-  /** Number of iothreads (`<iothreads>`); disks can be bound to them. Default 0. */
-  iothreads: int(0, 64, "iothread count").default(0),
+  /**
+   * Number of iothreads (`<iothreads>`): threads that do the disks' I/O off the vCPUs and the
+   * emulator's main loop. Virtio disks without an `iothread` of their own are spread over them,
+   * and the virtio-scsi controller takes the next. Default: as many as `pinning.iothreads`
+   * pins; else 1 for a pinned VM with virtio disks (a pinned VM's vCPUs are for the guest);
+   * else 0.
+   */
+  iothreads: int(0, 64, "iothread count").optional(),
   /** Real-time scheduling of vCPUs (fifo/rr with a priority). */
   realtime: Realtime.optional(),
   /** Guest RAM: `{ size, hugepages?, locked?, nosharepages?, ... }` (or a HugepageMemory component). */
@@ -150,7 +156,7 @@ function checkPinning(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
     issue(ctx, ["pinning", "vcpus"], `has ${p.vcpus.length} cpusets but the guest has ${vm.vcpus} vCPUs; give one cpuset per vCPU`);
   }
   const iothreads = p.iothreads ?? [];
-  if (iothreads.length > vm.iothreads) {
+  if (isCount(vm.iothreads) && iothreads.length > vm.iothreads) {
     issue(ctx, ["pinning", "iothreads"], `pins ${iothreads.length} iothreads but the guest has ${vm.iothreads}; set iothreads`);
   }
 }
@@ -293,8 +299,9 @@ function checkDevices(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
     if (d.auth?.secret && typeof d.auth.secret === "object" && protocol && d.auth.secret.type !== wanted) {
       issue(ctx, ["disks", i, "auth", "secret"], `an ${protocol} disk's key is a "${wanted}" secret, not "${d.auth.secret.type}"`);
     }
-    if (d.iothread !== undefined && d.iothread > vm.iothreads) {
-      issue(ctx, ["disks", i, "iothread"], `iothread ${d.iothread} does not exist; the guest has ${vm.iothreads} iothreads`);
+    const iothreads = effectiveIothreads(vm);
+    if (typeof d.iothread === "number" && d.iothread > iothreads) {
+      issue(ctx, ["disks", i, "iothread"], `iothread ${d.iothread} does not exist; the guest has ${iothreads} iothreads${vm.iothreads === undefined ? " (set iothreads)" : ""}`);
     }
   });
   const macs = new Map<string, string>();
@@ -328,8 +335,28 @@ function checkDevices(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
  * Cross-field checks run even when some fields failed (`when`), so one error lists every
  * problem; each check first makes sure the fields it reads did parse.
  */
+/**
+ * The iothreads a VM gets: as many as asked, else as many as pinned, else one for a pinned VM
+ * with virtio disks (its vCPUs are for the guest, so the disks' I/O needs a thread of its own).
+ */
+export function effectiveIothreads(vm: { iothreads?: number; pinning?: unknown; disks?: unknown }): number {
+  if (typeof vm.iothreads === "number") return vm.iothreads;
+  const pins = vm.pinning && typeof vm.pinning === "object" ? (vm.pinning as { iothreads?: unknown }).iothreads : undefined;
+  if (Array.isArray(pins) && pins.length > 0) return pins.length;
+  const disks = Array.isArray(vm.disks) ? (vm.disks as { bus?: unknown; target?: unknown }[]) : [];
+  return vm.pinning !== undefined && disks.some((d) => d && typeof d === "object" && diskBus(d) !== "sata") ? 1 : 0;
+}
+
+/** Each virtio disk without an iothread takes the next one in turn; the count is settled. */
+function withIothreads<T extends z.infer<typeof VmSpecObject>>(vm: T): T & { iothreads: number } {
+  const iothreads = effectiveIothreads(vm);
+  let next = 0;
+  const disks = vm.disks.map((d) => (iothreads > 0 && d.iothread === undefined && diskBus(d) === "virtio" ? { ...d, iothread: (next++ % iothreads) + 1 } : d));
+  return { ...vm, iothreads, disks };
+}
+
 export const VmSpec = VmSpecObject.check(
   z.superRefine(checkCrossFields, { when: () => true }),
-);
+).transform(withIothreads);
 export type VmSpecInput = z.input<typeof VmSpec>;
 export type VmSpec = z.infer<typeof VmSpec>;
