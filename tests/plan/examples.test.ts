@@ -20,11 +20,14 @@ describe("examples under the mock engine", () => {
     const plan = plans["single-vm"];
     expect(ofType(plan, "pulumi:providers:libvirt").map((r) => r.inputs.uri)).toEqual(["qemu:///system"]);
     // registration order follows the Outputs each waits on: compare as a set
-    expect(ofType(plan, "libvirt:index/volume:Volume").map((r) => r.inputs.name).sort()).toEqual([expect.stringMatching(/^base-debian-12-genericcloud-amd64-[0-9a-f]{8}\.qcow2$/), "web-cloudinit.iso", "web-root.qcow2"]);
+    expect(ofType(plan, "libvirt:index/volume:Volume").map((r) => r.inputs.name).sort()).toEqual([expect.stringMatching(/^base-debian-12-genericcloud-amd64-[0-9a-f]{8}\.qcow2$/), "web-cloudinit.iso", "web-data.raw", "web-root.qcow2"]);
+    // the data volume is raw, on the example's own dir pool
+    expect(ofType(plan, "libvirt:index/pool:Pool").map((r) => r.inputs)).toEqual([{ name: "data", type: "dir", target: { path: "/var/lib/virtkit/data" } }]);
     const [domain] = ofType(plan, "libvirt:index/domain:Domain");
     // the disk's iothread runs with the emulator, off the pinned vCPUs
     expect(domain.inputs.cpuTune).toEqual({ vcpuPins: [{ vcpu: 0, cpuSet: "2" }, { vcpu: 1, cpuSet: "3" }], emulatorPin: { cpuSet: "0-1" }, ioThreadPins: [{ ioThread: 1, cpuSet: "0-1" }] });
-    expect(domain.inputs.devices.disks[0].driver.ioThread).toBe(1);
+    expect(domain.inputs.devices.disks.map((d: any) => d.driver.ioThread)).toEqual([1, 1]);
+    expect(domain.inputs.devices.disks[1]).toMatchObject({ source: { volume: { pool: "data", volume: "web-data.raw" } }, driver: { type: "raw" } });
     expect(domain.inputs.devices.disks[0].source).toEqual({ volume: { pool: "default", volume: "web-root.qcow2" } });
     expect(plan.outputs.rootPath).toBe("/var/lib/libvirt/images/web-root.qcow2");
   });
