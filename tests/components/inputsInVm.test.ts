@@ -55,3 +55,15 @@ describe("PinnedVm inputs known only at deployment", () => {
     expect(resources.some((r) => r.name === name)).toBe(false);
   });
 });
+
+describe("Qcow2Volume with a base image URL known only at deployment", () => {
+  it("gets a base image of its own, downloaded from the URL once known, a secret URL staying secret", async () => {
+    const h = host();
+    const name = uniq("late-base");
+    const url = "https://images.example/private/debian.qcow2?token=abc";
+    new virtkit.Qcow2Volume(name, { host: h, pool: "default", size: "10GiB", baseImage: { url: pulumi.secret(url) } });
+    const base = await registration(resources, "libvirt:index/volume:Volume", `${h.hostName}-base-of-${name}.qcow2`);
+    expect(base.inputs.name).toBe(`base-of-${name}.qcow2`);
+    expect(base.inputs.create).toEqual(secretInput({ content: { url } }));
+  });
+});

@@ -128,6 +128,20 @@ export class LibvirtHost extends pulumi.ComponentResource {
     return base;
   }
 
+  /**
+   * A base image from a URL known only at deployment: it cannot be shared by URL (the URL is
+   * not known while the program runs), so it is the overlay's own, named after it.
+   */
+  baseImageFromLateUrl(pool: string, overlay: string, url: pulumi.Input<string>, poolResource?: pulumi.Resource): libvirt.Volume {
+    const volumeName = `base-of-${overlay.replace(/\.(qcow2|img|raw)$/i, "")}.qcow2`;
+    this.claimName("volume", `${pool}/${volumeName}`, `LibvirtHost "${this.hostName}"`, "baseImage");
+    return new libvirt.Volume(
+      `${this.hostName}-${volumeName}`,
+      { name: volumeName, pool, target: { format: { type: "qcow2" } }, create: { content: { url } } },
+      { parent: this, provider: this.provider, dependsOn: poolResource ? [poolResource] : undefined },
+    );
+  }
+
   /** The libvirt hostdev network that hands out VFs of `pf`, created once per PF. */
   vfPoolNetwork(pf: string, create: () => libvirt.Network): libvirt.Network {
     let net = this.hypervisor.vfPools.get(pf);

@@ -14,6 +14,10 @@ import { LuksVolume } from "./luksVolumeProvider";
 import { VolumeCapacity } from "./volumeCapacityProvider";
 import { Attachment } from "../host/attachment";
 import { requireUniqueName } from "../program/registry";
+import { InputChecks, isLater } from "../program/inputs";
+
+/** Where a base image comes from: http(s), file:// or an absolute path on the machine running `pulumi up`. */
+const ImageUrl = z.string({ error: "expected an image URL string" }).regex(/^(https?:\/\/|file:\/\/|\/)\S+$/, { message: "expected an http(s) URL, file:// URL or absolute path" });
 
 export const Qcow2VolumeArgsSchema = z.object({
   /**
@@ -36,7 +40,7 @@ export const Qcow2VolumeArgsSchema = z.object({
   baseImage: z
     .union(
       [
-        z.object({ url: z.string().regex(/^(https?:\/\/|file:\/\/|\/)\S+$/, { message: "expected an http(s) URL, file:// URL or absolute path" }) }),
+        z.object({ url: ImageUrl }),
         z.object({ volume: z.custom<Qcow2Volume>((v) => v instanceof Qcow2Volume, { error: "expected a Qcow2Volume" }) }),
       ],
       { error: "expected { url } or { volume: a Qcow2Volume }" },
@@ -63,7 +67,12 @@ export const Qcow2VolumeArgsSchema = z.object({
   allowReplace: z.boolean().default(false),
 });
 
-export type Qcow2VolumeArgs = z.input<typeof Qcow2VolumeArgsSchema> & {
+export type Qcow2VolumeArgs = Omit<z.input<typeof Qcow2VolumeArgsSchema>, "baseImage"> & {
+  /**
+   * Copy-on-write base: `{ url }` (an Input: a URL known only at deployment gets a base image of
+   * this volume's own, not shared by URL) or `{ volume }`.
+   */
+  baseImage?: { url: pulumi.Input<string> } | { volume: Qcow2Volume };
   /** The host whose pool holds the volume. */
   host: LibvirtHost;
 };
@@ -101,7 +110,9 @@ export class Qcow2Volume extends pulumi.ComponentResource {
     // Never pass args to super: they may hold the passphrase, and inputs are stored in the state.
     const component = `Qcow2Volume "${name}"`;
     requireHost(args, component);
-    const a0 = parseOrThrow(Qcow2VolumeArgsSchema, { ...args, host: undefined }, component);
+    // an image URL known only at deployment is checked then: the schema sees a stand-in now
+    const lateUrl = args.baseImage && "url" in args.baseImage && isLater(args.baseImage.url) ? args.baseImage.url : undefined;
+    const a0 = parseOrThrow(Qcow2VolumeArgsSchema, { ...args, host: undefined, ...(lateUrl ? { baseImage: { url: "/known-at-deployment" } } : {}) }, component);
     const storagePool = a0.pool instanceof StoragePool ? a0.pool : undefined;
     checkPoolFit(a0, storagePool, args.host, component);
     const a = { ...a0, pool: storagePool?.poolName ?? (a0.pool as string) };
@@ -135,8 +146,13 @@ export class Qcow2Volume extends pulumi.ComponentResource {
     };
 
     let backingPath: pulumi.Input<string> | undefined;
-    if (args.baseImage && "url" in args.baseImage) {
-      this.base = args.host.baseImage(a.pool, args.baseImage.url, storagePool?.pool);
+    if (lateUrl) {
+      const checks = new InputChecks(component);
+      const url = checks.check(lateUrl, ImageUrl, "baseImage.url")!;
+      this.base = args.host.baseImageFromLateUrl(a.pool, volumeName, url, storagePool?.pool);
+      backingPath = this.base.path;
+    } else if (args.baseImage && "url" in args.baseImage) {
+      this.base = args.host.baseImage(a.pool, args.baseImage.url as string, storagePool?.pool);
       backingPath = this.base.path;
     } else if (args.baseImage && "volume" in args.baseImage) {
       backingPath = args.baseImage.volume.path;
