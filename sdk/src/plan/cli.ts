@@ -4,6 +4,7 @@ import { checkWithLibvirt } from "./libvirtCheck";
 import { formatCapacity, formatPlacement, formatResources, table } from "./report";
 import { runProgram } from "./runProgram";
 import { collectHostFacts } from "./facts";
+import { parseImportArgs, runImport } from "./importCommand";
 import { capacityReport } from "../host/capacity";
 
 const USAGE = `usage: virtkit plan [PROGRAM] [--uri URI] [--no-libvirt] [--no-xml] [--json]
@@ -33,7 +34,8 @@ program with virtkit.readHostFacts(DIR) and give them to a LibvirtHost.
   --out DIR   the folder to write (created if missing)`;
 
 const COMMANDS = `usage: virtkit plan [PROGRAM] [options]   (virtkit plan --help)
-       virtkit facts --out DIR [--uri URI] (virtkit facts --help)`;
+       virtkit facts --out DIR [--uri URI] (virtkit facts --help)
+       virtkit import FILE.xml... | --uri URI [--out DIR]   (virtkit import --help)`;
 
 export interface PlanOptions {
   program: string;
@@ -168,6 +170,17 @@ export function facts(options: FactsOptions, out: (s: string) => void = (s) => p
 }
 
 export async function main(argv: string[]): Promise<void> {
+  if (argv[0] === "import") {
+    const options = parseImportArgs(argv.slice(1));
+    if (typeof options === "string") {
+      // --help is an answer, not a mistake
+      (argv.includes("--help") || argv.includes("-h") ? process.stdout : process.stderr).write(`${options}\n`);
+      process.exitCode = argv.includes("--help") || argv.includes("-h") ? 0 : 2;
+      return;
+    }
+    process.exitCode = runImport(options);
+    return;
+  }
   if (argv[0] === "facts") {
     const options = parseFactsArgs(argv.slice(1));
     if (typeof options === "string") {

@@ -1,0 +1,177 @@
+import { canonicalCpuset } from "./readCompute";
+import { AREAS, type Area } from "./notes";
+import { attr, bytesOf, child, children, pciAddressText, readDomainElement, text, type XmlNode } from "./xmlNode";
+
+/**
+ * The facts of a domain in virtkit's scope, per area, read the same way from any domain
+ * XML (libvirt's normalised `dumpxml` above all), so two domains can be compared fact by
+ * fact: the original and what virtkit made of it.
+ */
+export type ScopeFacts = Record<(typeof AREAS)[number], unknown>;
+
+const KIB = 1024;
+
+export function scopeFacts(xml: string): ScopeFacts {
+  const d = readDomainElement(xml) ?? {};
+  const vcpu = child(d, "vcpu");
+  const vcpus = Number(text(vcpu));
+  const cpuset = canonicalCpuset(attr(vcpu, "cpuset"));
+  const tune = child(d, "cputune");
+  const pinOf = new Map(children(tune, "vcpupin").map((p) => [Number(attr(p, "vcpu")), canonicalCpuset(attr(p, "cpuset"))]));
+  const cpu = child(d, "cpu");
+  const model = child(cpu, "model");
+  // no <cpu>, or a custom mode without a model: QEMU's default model
+  const mode = attr(cpu, "mode") ?? (text(model) ? "custom" : "custom");
+  const memory = child(d, "memory");
+  const backing = child(d, "memoryBacking");
+  const hugepages = child(backing, "hugepages");
+  const numatune = child(d, "numatune");
+  const devices = child(d, "devices");
+  const machine = attr(child(child(d, "os"), "type"), "machine") ?? "pc";
+  const os = child(d, "os");
+  const byId = <T extends { id: number }>(xs: T[]) => [...xs].sort((a, b) => a.id - b.id);
+  return {
+    vcpus: { count: vcpus, current: Number(attr(vcpu, "current") ?? vcpus) },
+    pinning: {
+      // what each thread may run on: vcpupin, else <vcpu cpuset>, else anywhere
+      vcpus: [...Array(vcpus).keys()].map((v) => pinOf.get(v) ?? cpuset ?? "*"),
+      emulator: canonicalCpuset(attr(child(tune, "emulatorpin"), "cpuset")) ?? cpuset ?? "*",
+      iothreads: Number(text(child(d, "iothreads")) ?? 0),
+      iothreadpins: byId(children(tune, "iothreadpin").map((p) => ({ id: Number(attr(p, "iothread")), cpuset: canonicalCpuset(attr(p, "cpuset")) }))),
+      vcpusched: children(tune, "vcpusched")
+        .flatMap((s) => (canonicalCpuset(attr(s, "vcpus")) ?? "").split(",").map((v) => `${v}:${attr(s, "scheduler")}:${attr(s, "priority") ?? ""}`))
+        .sort(),
+    },
+    cpu: {
+      mode,
+      model: mode === "custom" ? text(model) || "qemu64" : text(model),
+      match: mode === "custom" ? attr(cpu, "match") ?? "exact" : undefined,
+      check: attr(cpu, "check"),
+      topology: child(cpu, "topology") && {
+        sockets: attr(child(cpu, "topology"), "sockets"),
+        dies: attr(child(cpu, "topology"), "dies") ?? "1",
+        cores: attr(child(cpu, "topology"), "cores"),
+        threads: attr(child(cpu, "topology"), "threads"),
+      },
+      features: children(cpu, "feature").map((f) => `${attr(f, "name")}:${attr(f, "policy") ?? "require"}`).sort(),
+    },
+    memory: {
+      KiB: (bytesOf(text(memory), attr(memory, "unit")) ?? 0) / KIB,
+      locked: !!child(backing, "locked"),
+      nosharepages: !!child(backing, "nosharepages"),
+      access: attr(child(backing, "access"), "mode"),
+      source: attr(child(backing, "source"), "type"),
+    },
+    hugepages: hugepages && {
+      // no <page>: the host's default size, 2 MiB on x86_64
+      pages: (children(hugepages, "page").length ? children(hugepages, "page") : [{}]).map((p: XmlNode) => ({
+        KiB: (bytesOf(attr(p, "size") ?? "2048", attr(p, "unit")) ?? 0) / KIB,
+        nodeset: canonicalCpuset(attr(p, "nodeset")),
+      })),
+    },
+    numa: {
+      cells: children(child(cpu, "numa"), "cell").map((c) => ({
+        id: attr(c, "id"),
+        cpus: canonicalCpuset(attr(c, "cpus")),
+        KiB: (bytesOf(attr(c, "memory"), attr(c, "unit")) ?? 0) / KIB,
+        memAccess: attr(c, "memAccess"),
+      })),
+      memory: child(numatune, "memory") && {
+        mode: attr(child(numatune, "memory"), "mode") ?? "strict",
+        nodeset: canonicalCpuset(attr(child(numatune, "memory"), "nodeset")),
+        placement: attr(child(numatune, "memory"), "placement") === "auto" ? "auto" : undefined,
+      },
+      memnodes: children(numatune, "memnode").map((m) => ({ cell: attr(m, "cellid"), mode: attr(m, "mode") ?? "strict", nodeset: canonicalCpuset(attr(m, "nodeset")) })),
+    },
+    disks: children(devices, "disk").map((disk) => {
+      const driver = child(disk, "driver");
+      const source = child(disk, "source");
+      return {
+        type: attr(disk, "type"),
+        device: attr(disk, "device") ?? "disk",
+        format: attr(driver, "type") ?? "raw",
+        source: attr(source, "file") ?? attr(source, "dev") ?? (attr(source, "pool") ? `${attr(source, "pool")}/${attr(source, "volume")}` : attr(source, "name")),
+        target: attr(child(disk, "target"), "dev"),
+        bus: attr(child(disk, "target"), "bus"),
+        readonly: !!child(disk, "readonly"),
+        cache: attr(driver, "cache"),
+        io: attr(driver, "io"),
+        discard: attr(driver, "discard"),
+        iothread: attr(driver, "iothread"),
+      };
+    }),
+    nics: children(devices, "interface").map((n) => {
+      const source = child(n, "source");
+      return {
+        type: attr(n, "type"),
+        source: attr(source, "network") ?? attr(source, "bridge") ?? pciAddressText(child(source, "address")) ?? attr(source, "dev"),
+        mac: attr(child(n, "mac"), "address"),
+        // a VF is the host's device: the guest sees its own model, whatever the XML says
+        model: attr(n, "type") === "hostdev" ? undefined : attr(child(n, "model"), "type"),
+        queues: attr(n, "type") === "hostdev" ? undefined : attr(child(n, "driver"), "queues") ?? "1",
+        vlan: children(child(n, "vlan"), "tag").map((t) => attr(t, "id")).join(",") || undefined,
+        trust: attr(n, "trustGuestRxFilters") === "yes",
+      };
+    }),
+    hostdevs: children(devices, "hostdev").map((h) => ({
+      mode: attr(h, "mode"),
+      type: attr(h, "type"),
+      address: pciAddressText(child(child(h, "source"), "address")),
+      managed: attr(h, "managed") === "yes",
+    })),
+    chipset: /^(q35|pc-q35-)/.test(machine) ? "q35" : /^(pc|pc-i440fx-.*|pc-\d.*)$/.test(machine) ? "i440fx" : machine,
+    firmware: attr(os, "firmware") === "efi" || attr(child(os, "loader"), "type") === "pflash" ? "efi" : "bios",
+  };
+}
+
+/**
+ * Facts the original left to the hypervisor, which virtkit sets (a disk's cache mode, a
+ * NIC's model or MAC): compared only where the original says them.
+ */
+const SAID_ONLY_BY_ORIGINAL: Partial<Record<Area, string[]>> = { disks: ["cache", "io", "discard"], nics: ["mac", "model"] };
+
+export interface AreaComparison {
+  readonly area: (typeof AREAS)[number];
+  readonly agree: boolean;
+  readonly original: unknown;
+  readonly ours: unknown;
+}
+
+const canonical = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).filter(([, y]) => y !== undefined).sort(([a], [b]) => a.localeCompare(b))) : x));
+
+/**
+ * The two domains' facts, area by area. `written` are the facts of the original as it was
+ * written (before libvirt filled in defaults, such as a generated MAC): a fact it left to
+ * the hypervisor is compared on neither side.
+ */
+export function compareScopeFacts(original: ScopeFacts, ours: ScopeFacts, written: ScopeFacts = original): AreaComparison[] {
+  const unsaid = (area: Area, list: unknown): unknown => {
+    const keys = SAID_ONLY_BY_ORIGINAL[area];
+    const said = written[area as (typeof AREAS)[number]];
+    if (!keys || !Array.isArray(list) || !Array.isArray(said)) return list;
+    return (list as Record<string, unknown>[]).map((item, i) =>
+      Object.fromEntries(Object.entries(item).map(([k, v]) => [k, keys.includes(k) && (said[i] as Record<string, unknown> | undefined)?.[k] === undefined ? undefined : v])),
+    );
+  };
+  return AREAS.map((area) => {
+    const theirs = unsaid(area, original[area]);
+    const mine = unsaid(area, ours[area]);
+    return { area, agree: canonical(theirs) === canonical(mine), original: theirs, ours: mine };
+  });
+}
+
+/** The areas a domain uses at all: a share per area counts only the domains that use it. */
+export function exercisedAreas(xml: string): Set<(typeof AREAS)[number]> {
+  const d = readDomainElement(xml) ?? {};
+  const tune = child(d, "cputune");
+  const devices = child(d, "devices");
+  const used = new Set<(typeof AREAS)[number]>(["vcpus", "memory", "chipset", "firmware"]);
+  if (["vcpupin", "emulatorpin", "iothreadpin", "vcpusched"].some((n) => children(tune, n).length) || attr(child(d, "vcpu"), "cpuset") || child(d, "iothreads")) used.add("pinning");
+  if (child(d, "cpu")) used.add("cpu");
+  if (child(child(d, "memoryBacking"), "hugepages")) used.add("hugepages");
+  if (child(child(d, "cpu"), "numa") || child(d, "numatune")) used.add("numa");
+  if (children(devices, "disk").length) used.add("disks");
+  if (children(devices, "interface").length) used.add("nics");
+  if (children(devices, "hostdev").length) used.add("hostdevs");
+  return used;
+}
