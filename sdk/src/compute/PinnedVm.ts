@@ -60,6 +60,9 @@ export const DOMAIN_REPLACE_ON_CHANGES = ["name", "type", "os.typeMachine", "os.
  * disks, NICs and passthrough devices. Validates everything, places it against the host
  * (when the host's capabilities are known), then registers one libvirt Domain.
  *
+ * With `adopt: { uuid }` the domain is not created but imported: `pulumi up` adopts the
+ * running domain of that UUID (what `virtkit import` writes).
+ *
  * Changes: name, hypervisor type, chipset or firmware replace the domain. Every other
  * change updates it, which provider v0.9.7 does by stopping a running domain, redefining
  * it and starting it again: an update is a restart.
@@ -76,7 +79,7 @@ export class PinnedVm extends pulumi.ComponentResource {
   constructor(name: string, args: PinnedVmArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // Validate and place before super(): bad input must fail before anything registers.
     checkUniqueName("virtkit:index:PinnedVm", name, opts);
-    const { spec, model, xml, placement, warnings, cloudInit, graphicsPassword, lateMacs } = planVm(name, args);
+    const { spec, model, xml, placement, warnings, cloudInit, graphicsPassword, lateMacs, adopt } = planVm(name, args);
     requireUniqueName("virtkit:index:PinnedVm", name, opts);
     super("virtkit:index:PinnedVm", name, {}, opts);
     const component = `PinnedVm "${name}"`;
@@ -94,6 +97,8 @@ export class PinnedVm extends pulumi.ComponentResource {
       parent: this,
       provider: host.provider,
       replaceOnChanges: DOMAIN_REPLACE_ON_CHANGES,
+      // an existing domain is imported by its UUID, the provider's import id, instead of created
+      ...(adopt ? { import: adopt.uuid } : {}),
       // the hostdev networks VFs come from must exist before the domain starts, and outlive it;
       // so must what the program made the VM depend on (Pulumi does not pass it to children)
       dependsOn: withDependsOn([...volumes, ...secrets, ...(seed ? [seed] : []), ...networksOf(args)], opts.dependsOn),

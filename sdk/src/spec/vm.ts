@@ -74,6 +74,13 @@ export const PinnedVmOptions = z.object({
   emulator: z.enum(["housekeeping", "dedicated"]).default("housekeeping"),
   /** An SR-IOV NIC or device on another NUMA node than the vCPUs is an error, not a warning. Default false. */
   strictLocality: z.boolean().default(false),
+  /**
+   * Adopt a domain that already exists instead of creating one: `{ uuid }` is its libvirt UUID
+   * (`virsh domuuid NAME`), the provider's import id. The first `pulumi up` imports the domain
+   * (Pulumi's `import` resource option) and manages it from then on; the program must describe
+   * it as it is, or the import stops with the differences. `virtkit import` writes it.
+   */
+  adopt: z.object({ uuid: z.guid({ message: "expected the domain's UUID, as `virsh domuuid NAME` prints it" }) }).optional(),
   /** Expander buses per guest NUMA cell: `"auto"` (default: one per cell holding passthrough devices), `"none"`, or explicit `{ guestNode, busNr? }`s. */
   // a list is checked item by item as the spec's expanderBuses, with their paths
   expanderBuses: z
