@@ -16,7 +16,7 @@ describe("PinnedVm adopt: an existing domain imported, not created", () => {
     const name = uniq("adopted");
     const vm = new virtkit.PinnedVm(name, { host, vcpus: 2, pinning: { vcpus: ["2", "3"] }, memory: { size: "1GiB" }, adopt: { uuid: UUID } }, { transformations: [domain.transformation] });
     await valueOf(vm.domainXml);
-    expect(domain.byName(name)?.opts.import).toBe(UUID);
+    expect((domain.byName(name)?.opts as { import?: string } | undefined)?.import).toBe(UUID);
     // the component's own inputs stay empty: the UUID is an option of the Domain, not state
     expect((await registration(resources, "virtkit:index:PinnedVm", name)).inputs).toEqual({});
   });
@@ -27,7 +27,7 @@ describe("PinnedVm adopt: an existing domain imported, not created", () => {
     const name = uniq("fresh");
     const vm = new virtkit.PinnedVm(name, { host, vcpus: 1, memory: { size: "1GiB" } }, { transformations: [domain.transformation] });
     await valueOf(vm.domainXml);
-    expect(domain.byName(name)?.opts.import).toBeUndefined();
+    expect((domain.byName(name)?.opts as { import?: string } | undefined)?.import).toBeUndefined();
   });
 
   it("refuses what is no UUID, naming the field, before anything registers", async () => {

@@ -150,7 +150,10 @@ export function formatRoundTrip(results: readonly CaseResult[]): string {
   const differing = results.filter((r) => r.areas.some((a) => a.verdict === "differ"));
   if (differing.length) {
     lines.push("", "differ:");
-    for (const r of differing) for (const a of r.areas.filter((x) => x.verdict === "differ")) lines.push(`  ${r.name} ${a.area}: ${a.detail}`);
+    for (const r of differing) {
+      if (r.failure) lines.push(`  ${r.name} (every area it uses): ${r.failure}`);
+      else for (const a of r.areas.filter((x) => x.verdict === "differ")) lines.push(`  ${r.name} ${a.area}: ${a.detail}`);
+    }
   }
   const out = results.filter((r) => r.outOfScope);
   if (out.length) {
