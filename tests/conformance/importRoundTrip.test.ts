@@ -1,9 +1,11 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { emitProgram, importDomain } from "../../sdk/src/import";
+import { compareScopeFacts, emitProgram, importDomain, scopeFacts } from "../../sdk/src/import";
 import { formatRoundTrip, renderImported, roundTripCorpus, shares, type CaseResult } from "../../sdk/src/plan/importRoundTrip";
-import { describeWith, scratchDir } from "../support/libvirt";
+import { renderVm } from "../../sdk/src/render";
+import { VmSpec } from "../../sdk/src/spec/vm";
+import { describeWith, hostHasKvm, scratchDir, virsh } from "../support/libvirt";
 
 /**
  * `virtkit import` judged on libvirt's own QEMU-driver cases (../shared/conformance/libvirt-qemuxml,
@@ -138,5 +140,39 @@ describeBuilt("virsh", "bin/virtkit import (built)", () => {
     const r = runCli("import", "--help");
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^usage: virtkit import FILE\.xml\.\.\./);
+  });
+});
+
+describeWith("qemuDaemon", "virtkit import of a domain running on libvirtd", () => {
+  const uri = "qemu:///system";
+  const name = `vk-import-${process.pid}`;
+  afterAll(() => {
+    spawnSync("virsh", ["-q", "-c", uri, `destroy ${name}`]);
+    spawnSync("virsh", ["-q", "-c", uri, `undefine ${name}`]);
+  });
+
+  it("reads back the domain XML virtkit rendered for it, plus the CPU check libvirt filled in", () => {
+    const dir = scratchDir();
+    const disk = join(dir, "root.qcow2");
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", disk, "64M"]);
+    const xml = renderVm(
+      VmSpec.parse({
+        name, vcpus: 2, domainType: hostHasKvm() ? "kvm" : "qemu", chipset: "q35", cpu: { mode: hostHasKvm() ? "host-passthrough" : "maximum", topology: { sockets: 1, cores: 2, threads: 1 } },
+        pinning: { vcpus: ["0", "1"], emulator: "0-1" }, memory: { size: "256MiB" },
+        disks: [{ source: { file: disk } }],
+      }),
+    ).xml;
+    const file = join(dir, "domain.xml");
+    writeFileSync(file, xml);
+    virsh(uri, [`define ${file}`, `start ${name}`]);
+    expect(virsh(uri, [`domstate ${name}`])).toMatch(/running/);
+    const dumped = virsh(uri, [`dumpxml --inactive ${name}`]);
+    const imported = importDomain(dumped, { running: true });
+    expect(imported.uuid).toBe(virsh(uri, [`domuuid ${name}`]).trim());
+    expect(imported.notImported.filter((n) => n.area !== "other")).toEqual([]);
+    expect(compareScopeFacts(scopeFacts(dumped), scopeFacts(renderImported(imported))).filter((c) => !c.agree)).toEqual([]);
+    // the one thing libvirt added, its default CPU check, is kept: the program says what runs
+    expect(imported.spec.cpu).toMatchObject({ check: "none" });
+    expect(renderImported(imported).replace(' check="none"', "")).toBe(xml);
   });
 });
