@@ -57,8 +57,8 @@ export function readPinning(d: XmlNode, vcpus: number, vcpuCpuset: string | unde
   if (perVcpu.some((c) => c === undefined)) {
     if (realtime) notes.lost("pinning", "cputune/vcpusched", "real-time vCPUs need pinned vCPUs in virtkit");
     const unpinned = perVcpu.flatMap((c, v) => (c === undefined ? [v] : []));
-    notes.lost("pinning", "cputune/vcpupin", `vCPU ${formatCpuset(unpinned)} ${unpinned.length > 1 ? "are" : "is"} unpinned while others are pinned: virtkit pins every vCPU or none`);
-    if (emulator || iothreadPins.size) notes.lost("pinning", "cputune/emulatorpin", "emulator and iothread pins need the vCPUs pinned in virtkit");
+    if (pins.size) notes.lost("pinning", "cputune/vcpupin", `vCPU ${formatCpuset(unpinned)} ${unpinned.length > 1 ? "are" : "is"} unpinned while others are pinned: virtkit pins every vCPU or none`);
+    if (emulator || iothreadPins.size) notes.lost("pinning", emulator ? "cputune/emulatorpin" : "cputune/iothreadpin", `${pins.size ? "" : "no vCPU is pinned: "}emulator and iothread pins need every vCPU pinned in virtkit`);
     return {};
   }
   const iothreadList = [...Array(iothreads).keys()].map((i) => iothreadPins.get(i + 1));

@@ -123,14 +123,16 @@ export interface AreaShare {
 }
 
 /** Per area: cases in scope (imported, judged), how many agree, how many use what virtkit cannot say. */
-export function shares(results: readonly CaseResult[]): { areas: AreaShare[]; cases: number; full: number; outOfScope: number } {
+/** `full`: cases whose every fact that virtkit imported agrees; `whole`: of those, the ones with nothing of virtkit's areas left out. */
+export function shares(results: readonly CaseResult[]): { areas: AreaShare[]; cases: number; full: number; whole: number; outOfScope: number } {
   const judged = results.filter((r) => !r.outOfScope);
   const areas = AREAS.map((area) => {
     const verdicts = judged.map((r) => r.areas.find((a) => a.area === area)!.verdict);
     return { area, inScope: verdicts.filter((v) => v === "agree" || v === "differ").length, agree: verdicts.filter((v) => v === "agree").length, notImported: verdicts.filter((v) => v === "not imported").length };
   });
   const full = judged.filter((r) => r.areas.every((a) => a.verdict !== "differ")).length;
-  return { areas, cases: judged.length, full, outOfScope: results.length - judged.length };
+  const whole = judged.filter((r) => r.areas.every((a) => a.verdict === "agree" || a.verdict === "unused")).length;
+  return { areas, cases: judged.length, full, whole, outOfScope: results.length - judged.length };
 }
 
 const percent = (n: number, of: number) => (of ? `${((100 * n) / of).toFixed(0)} %` : "-");
@@ -141,6 +143,7 @@ export function formatRoundTrip(results: readonly CaseResult[]): string {
   const lines = [
     `virtkit import round trip on ${results.length} domain XML files: ${s.cases} in scope, ${s.outOfScope} out of scope`,
     `cases whose every in-scope fact agrees: ${s.full} of ${s.cases} (${percent(s.full, s.cases)})`,
+    `  of which imported whole (nothing of virtkit's areas left out): ${s.whole} of ${s.cases} (${percent(s.whole, s.cases)})`,
     "",
     table(
       ["area", "cases in scope", "agree", "share", "not imported (outside virtkit's API)"],
