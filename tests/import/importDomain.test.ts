@@ -103,6 +103,35 @@ describe("virtkit import: a domain's XML as a virtkit VM", () => {
   });
 });
 
+describe("virtkit import: block devices, macvtap, vhost-user and Open vSwitch", () => {
+  const vm = importDomain(readFileSync(join(__dirname, "..", "fixtures", "import", "edge-guest.xml"), "utf8"));
+
+  it("reads a block device disk and a SATA file", () => {
+    expect(vm.spec.disks).toEqual([
+      { source: { device: "/dev/vg0/edge-root" }, target: "vda", bus: "virtio", format: "raw", cache: "directsync", io: "native", discard: "ignore" },
+      { source: { file: "/var/lib/libvirt/images/edge-logs.qcow2" }, target: "sda", bus: "sata", format: "qcow2", cache: "none", io: "io_uring", discard: "unmap", readonly: true },
+    ]);
+  });
+
+  it("reads macvtap, vhost-user and an Open vSwitch port with its interface id", () => {
+    expect(vm.spec.nics).toEqual([
+      { type: "direct", dev: "eth0", mode: "vepa", mac: "52:54:00:e0:00:01", model: "virtio", queues: 1 },
+      { type: "vhostuser", path: "/var/run/openvswitch/vhu-edge0", mode: "server", mac: "52:54:00:e0:00:02", queues: 2 },
+      { type: "bridge", bridge: "ovsbr0", mac: "52:54:00:e0:00:03", model: "virtio", queues: 1, virtualport: { type: "openvswitch", interfaceId: "0c3f6d8e-2a41-4b7c-9d05-7e1a3b5c9f20" } },
+    ]);
+  });
+
+  it("says shared memfd hugepages as a shared HugepageMemory, which vhost-user needs", () => {
+    expect(vm.hugepageMemory).toEqual({ size: "2GiB", pageSize: "2MiB", shared: true });
+    expect(vm.invalid).toEqual([]);
+  });
+
+  it("lists a virtualport virtkit does not know", () => {
+    const v = importDomain(minimal("<devices><interface type='bridge'><source bridge='br0'/><virtualport type='802.1Qbh'/></interface></devices>"));
+    expect(v.notImported).toContainEqual(expect.objectContaining({ area: "nics", element: "devices/interface[0]/virtualport", reason: expect.stringMatching(/'802\.1Qbh'/) }));
+  });
+});
+
 describe("the program virtkit import writes", () => {
   const vm = importDomain(nfvGuest);
   const program = emitProgram([vm], { uri: "qemu:///system", source: "nfv-guest.xml" });

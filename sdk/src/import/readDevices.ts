@@ -30,7 +30,8 @@ export function readDisks(devices: XmlNode | undefined, notes: ImportNotes): Ite
     let src: Item<"disks">["source"];
     if (type === "file" && attr(source, "file")) src = { file: attr(source, "file")! };
     else if (type === "volume" && attr(source, "pool") && attr(source, "volume")) src = { pool: attr(source, "pool")!, volume: attr(source, "volume")! };
-    else { refuse(`a '${type}' source: virtkit's disks are files and pool volumes`); continue; }
+    else if (type === "block" && attr(source, "dev")) src = { device: attr(source, "dev")! };
+    else { refuse(`a '${type}' source: virtkit's disks are files, pool volumes and block devices`); continue; }
     const spec: Item<"disks"> = { source: src, target: dev, bus: bus as "virtio", format };
     const cache = attr(driver, "cache");
     const io = attr(driver, "io");
@@ -59,6 +60,17 @@ export function readDisks(devices: XmlNode | undefined, notes: ImportNotes): Ite
 
 const NIC_MODELS = new Set(["virtio", "e1000", "e1000e", "rtl8139"]);
 
+/** An Open vSwitch bridge port (`<virtualport type='openvswitch'>`); any other virtualport is not virtkit's. */
+function openvswitchPort(port: XmlNode | undefined, where: string, notes: ImportNotes): { virtualport?: { type: "openvswitch"; interfaceId?: string; profileId?: string } } {
+  if (!port) return {};
+  if (attr(port, "type") !== "openvswitch") {
+    notes.lost("nics", `${where}/virtualport`, `type '${attr(port, "type") ?? "(none)"}': virtkit's bridge ports are Linux or Open vSwitch`);
+    return {};
+  }
+  const p = child(port, "parameters");
+  return { virtualport: { type: "openvswitch", ...(attr(p, "interfaceid") ? { interfaceId: attr(p, "interfaceid") } : {}), ...(attr(p, "profileid") ? { profileId: attr(p, "profileid") } : {}) } };
+}
+
 /** A NIC, and whether it is an SR-IOV VF (declared as a SriovNic). */
 export function readNics(devices: XmlNode | undefined, notes: ImportNotes): Item<"nics">[] {
   const nics: Item<"nics">[] = [];
@@ -70,11 +82,11 @@ export function readNics(devices: XmlNode | undefined, notes: ImportNotes): Item
     const modelType = attr(child(nic, "model"), "type");
     const tags = children(child(nic, "vlan"), "tag");
     const trust = attr(nic, "trustGuestRxFilters") === "yes";
-    const known = new Set(["mac", "source", "model", "driver", "address", "alias", "target", "vlan"]);
+    const known = new Set(["mac", "source", "model", "driver", "address", "alias", "target", "vlan", ...(type === "bridge" ? ["virtualport"] : [])]);
     for (const name of childNames(nic)) if (!known.has(name)) notes.lost("nics", `${where}/${name}`, "not in virtkit's API");
     if (tags.length > 1 || attr(child(nic, "vlan"), "trunk") === "yes") notes.lost("nics", `${where}/vlan`, "a VLAN trunk: virtkit tags one VLAN");
     const vlan = tags.length === 1 ? Number(attr(tags[0], "id")) : undefined;
-    if (type === "network" || type === "bridge") {
+    if (type === "network" || type === "bridge" || type === "direct" || type === "vhostuser") {
       if (vlan !== undefined || trust) notes.lost("nics", where, "a VLAN or trusted RX filters on a network/bridge NIC are not in virtkit's API");
       if (modelType && !NIC_MODELS.has(modelType)) { notes.lost("nics", where, `model '${modelType}': virtkit's models are virtio, e1000, e1000e, rtl8139`); return; }
       if (!modelType) notes.change("nics", `${where}/model`, 'left to the hypervisor; virtkit sets "virtio"');
@@ -83,8 +95,12 @@ export function readNics(devices: XmlNode | undefined, notes: ImportNotes): Item
       for (const a of attrNames(driver)) if (!["name", "queues"].includes(a)) notes.lost("nics", `${where}/driver@${a}`, "not in virtkit's API");
       const common = { ...(mac ? { mac } : {}), ...(modelType ? { model: modelType as "virtio" } : {}), ...((modelType ?? "virtio") === "virtio" ? { queues } : {}) };
       if (type === "network" && attr(source, "network")) nics.push({ type: "network", network: attr(source, "network")!, ...common });
-      else if (type === "bridge" && attr(source, "bridge")) nics.push({ type: "bridge", bridge: attr(source, "bridge")!, ...common });
-      else notes.lost("nics", where, "no network or bridge named");
+      else if (type === "bridge" && attr(source, "bridge")) nics.push({ type: "bridge", bridge: attr(source, "bridge")!, ...common, ...openvswitchPort(child(nic, "virtualport"), where, notes) });
+      else if (type === "direct" && attr(source, "dev")) nics.push({ type: "direct", dev: attr(source, "dev")!, ...(attr(source, "mode") ? { mode: attr(source, "mode") as "bridge" } : {}), ...common });
+      else if (type === "vhostuser" && attr(source, "type") === "unix" && attr(source, "path")) {
+        const { model: _model, ...rest } = common;
+        nics.push({ type: "vhostuser", path: attr(source, "path")!, ...(attr(source, "mode") ? { mode: attr(source, "mode") as "server" } : {}), ...rest });
+      } else notes.lost("nics", where, "no network, bridge, device or UNIX socket named");
       return;
     }
     if (type === "hostdev") {
@@ -95,7 +111,7 @@ export function readNics(devices: XmlNode | undefined, notes: ImportNotes): Item
       nics.push({ type: "vf", address, ...(mac ? { mac } : {}), ...(vlan !== undefined ? { vlan } : {}), ...(trust ? { trust } : {}) });
       return;
     }
-    notes.lost("nics", where, `type '${type}': virtkit's NICs are network, bridge and SR-IOV VFs`);
+    notes.lost("nics", where, `type '${type}': virtkit's NICs are network, bridge, direct (macvtap), vhostuser and SR-IOV VFs`);
   });
   return nics;
 }

@@ -104,7 +104,10 @@ export function scopeFacts(xml: string): ScopeFacts {
       const source = child(n, "source");
       return {
         type: attr(n, "type"),
-        source: attr(source, "network") ?? attr(source, "bridge") ?? pciAddressText(child(source, "address")) ?? attr(source, "dev"),
+        source: attr(source, "network") ?? attr(source, "bridge") ?? pciAddressText(child(source, "address")) ?? attr(source, "dev") ?? attr(source, "path"),
+        mode: attr(source, "mode"),
+        virtualport: attr(child(n, "virtualport"), "type"),
+        interfaceid: attr(child(child(n, "virtualport"), "parameters"), "interfaceid"),
         mac: attr(child(n, "mac"), "address"),
         // a VF is the host's device: the guest sees its own model, whatever the XML says
         model: attr(n, "type") === "hostdev" ? undefined : attr(child(n, "model"), "type"),
@@ -128,7 +131,7 @@ export function scopeFacts(xml: string): ScopeFacts {
  * Facts the original left to the hypervisor, which virtkit sets (a disk's cache mode, a
  * NIC's model or MAC): compared only where the original says them.
  */
-const SAID_ONLY_BY_ORIGINAL: Partial<Record<Area, string[]>> = { disks: ["cache", "io", "discard"], nics: ["mac", "model"] };
+const SAID_ONLY_BY_ORIGINAL: Partial<Record<Area, string[]>> = { disks: ["cache", "io", "discard"], nics: ["mac", "model", "interfaceid"] };
 
 export interface AreaComparison {
   readonly area: (typeof AREAS)[number];
