@@ -62,8 +62,14 @@ describe("virtkit import: a domain's XML as a virtkit VM", () => {
   });
 
   it("lists what virtkit cannot say, with the reason, instead of dropping it", () => {
-    expect(vm.notImported.map((n) => n.element)).toEqual(expect.arrayContaining(["devices/serial[pty]", "devices/graphics[vnc]"]));
-    expect(vm.notImported.find((n) => n.element === "devices/graphics[vnc]")?.reason).toBe("not in virtkit's API");
+    expect(vm.notImported.map((n) => n.element)).toEqual(expect.arrayContaining(["devices/emulator[/usr/bin/qemu-system-x86_64]", "devices/controller[pci pcie-root]"]));
+    expect(vm.notImported.find((n) => n.element === "devices/controller[pci pcie-root]")?.reason).toBe("libvirt adds its default controllers itself");
+  });
+
+  it("keeps the serial console and the VNC display, saying the address virtkit gives it", () => {
+    expect(vm.spec.serialConsole).toBe(true);
+    expect(vm.spec.graphics).toEqual({ type: "vnc" });
+    expect(vm.changed).toContainEqual(expect.objectContaining({ element: "devices/graphics[vnc]@listen" }));
   });
 
   it("lists CPU bandwidth, unknown elements and partial pinning as not imported", () => {
@@ -146,14 +152,14 @@ describe("the program virtkit import writes", () => {
   });
 
   it("puts each element it could not import in a comment at the VM", () => {
-    expect(program).toContain("// not imported: devices/graphics[vnc] (not in virtkit's API)");
-    expect(program.indexOf("// not imported: devices/graphics[vnc]")).toBeLessThan(program.indexOf('new virtkit.PinnedVm("nfv-guest"'));
+    expect(program).toContain("// not imported: devices/controller[pci pcie-root] (libvirt adds its default controllers itself)");
+    expect(program.indexOf("// not imported: devices/controller[pci pcie-root]")).toBeLessThan(program.indexOf('new virtkit.PinnedVm("nfv-guest"'));
   });
 
   it("counts what was not imported, by element, for stderr", () => {
-    const summary = importSummary([vm, importDomain(minimal("<graphics type='vnc'/>".replace(/^/, "<devices>") + "</devices>"))]);
+    const summary = importSummary([vm, importDomain(minimal("<devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices>"))]);
     expect(summary).toMatch(/^virtkit import: 2 domains imported, \d+ elements not imported/);
-    expect(summary).toMatch(/ {3}2 {2}devices\/graphics\n/);
+    expect(summary).toMatch(/ {3}2 {2}devices\/emulator\n/);
   });
 });
 

@@ -5,7 +5,7 @@ import { formatCpuset, parseCpuset } from "../spec/cpuset";
 import type { ValidationIssue } from "../errors";
 import { ImportNotes, type Changed, type NotImported } from "./notes";
 import { readCpu, readIothreads, readMemory, readNumatune, readPinning, readVcpus, sizeText } from "./readCompute";
-import { noteOtherDevices, readDisks, readHostdevs, readNics } from "./readDevices";
+import { noteOtherDevices, readCdroms, readDisks, readGuestAccess, readHostdevs, readNics } from "./readDevices";
 import { attr, attrNames, child, childNames, children, readDomainElement, text, type XmlNode } from "./xmlNode";
 
 /** One libvirt domain said in virtkit's vocabulary. */
@@ -58,6 +58,7 @@ export function importDomain(xml: string, options: { running?: boolean } = {}): 
   const numatune = readNumatune(d, notes);
   asLibvirtReadsCells(vcpus, memory, cells ?? [], notes);
   const devices = child(d, "devices");
+  const cdroms = readCdroms(devices, notes);
   const spec: VmSpecInput = {
     name,
     domainType: type,
@@ -70,6 +71,8 @@ export function importDomain(xml: string, options: { running?: boolean } = {}): 
     disks: readDisks(devices, notes),
     nics: readNics(devices, notes),
     hostdevs: readHostdevs(devices, notes),
+    ...(cdroms.length ? { cdroms } : {}),
+    ...readGuestAccess(devices, notes),
     chipset: readChipset(os, notes),
     firmware: readFirmware(os, notes),
     ...(options.running !== undefined ? { running: options.running } : {}),

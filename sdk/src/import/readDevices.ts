@@ -24,7 +24,8 @@ export function readDisks(devices: XmlNode | undefined, notes: ImportNotes): Ite
     const driver = child(disk, "driver");
     const format = attr(driver, "type") ?? "raw";
     const refuse = (reason: string) => notes.lost("disks", where, reason);
-    if (device !== "disk") { refuse(`device '${device}': virtkit attaches disks only`); continue; }
+    if (device === "cdrom") continue; // read by readCdroms
+    if (device !== "disk") { refuse(`device '${device}': virtkit attaches disks and SATA CD-ROMs`); continue; }
     if (!bus || !DISK_BUSES.has(bus)) { refuse(`bus '${bus ?? "(default)"}': virtkit's buses are virtio, scsi and sata`); continue; }
     if (format !== "qcow2" && format !== "raw") { refuse(`format '${format}': virtkit's formats are qcow2 and raw`); continue; }
     let src: Item<"disks">["source"];
@@ -138,7 +139,7 @@ export function readHostdevs(devices: XmlNode | undefined, notes: ImportNotes): 
 /** Every other device, said at the VM: virtkit leaves it out, or libvirt adds its own default. */
 export function noteOtherDevices(devices: XmlNode | undefined, notes: ImportNotes): void {
   for (const name of childNames(devices)) {
-    if (["disk", "interface", "hostdev"].includes(name)) continue;
+    if (["disk", "interface", "hostdev", "serial", "console", "graphics"].includes(name)) continue;
     for (const dev of children(devices, name)) {
       if (name === "controller") {
         const model = attr(dev, "model");
@@ -158,4 +159,42 @@ export function noteOtherDevices(devices: XmlNode | undefined, notes: ImportNote
       notes.lost("other", `devices/${name}${kind ? `[${kind}]` : ""}`, reason);
     }
   }
+}
+
+/** Read-only CD-ROMs on SATA with an image file or pool volume. */
+export function readCdroms(devices: XmlNode | undefined, notes: ImportNotes): NonNullable<VmSpecInput["cdroms"]> {
+  const cdroms: NonNullable<VmSpecInput["cdroms"]> = [];
+  for (const disk of children(devices, "disk").filter((d) => attr(d, "device") === "cdrom")) {
+    const source = child(disk, "source");
+    const where = `devices/disk[${attr(child(disk, "target"), "dev") ?? "?"}]`;
+    if (attr(child(disk, "target"), "bus") !== "sata") notes.lost("disks", where, `a CD-ROM on bus '${attr(child(disk, "target"), "bus")}': virtkit's CD-ROMs are on SATA`);
+    else if (attr(disk, "type") === "file" && attr(source, "file")) cdroms.push({ source: { file: attr(source, "file")! } });
+    else if (attr(disk, "type") === "volume" && attr(source, "pool") && attr(source, "volume")) cdroms.push({ source: { pool: attr(source, "pool")!, volume: attr(source, "volume")! } });
+    else notes.lost("disks", where, "a CD-ROM without an image file or pool volume (an empty drive)");
+  }
+  return cdroms;
+}
+
+/** The serial console on a pty and a VNC or SPICE display, as virtkit says them. */
+export function readGuestAccess(devices: XmlNode | undefined, notes: ImportNotes): Pick<VmSpecInput, "serialConsole" | "graphics"> {
+  const serials = children(devices, "serial");
+  const pty = serials.filter((x) => attr(x, "type") === "pty");
+  for (const x of serials.filter((y) => !pty.includes(y)).concat(pty.slice(1))) notes.lost("other", `devices/serial[${attr(x, "type")}]`, "virtkit gives one serial console, on a pty");
+  for (const c of children(devices, "console")) if (attr(c, "type") !== "pty") notes.lost("other", `devices/console[${attr(c, "type")}]`, "virtkit's console is the pty serial port");
+  const out: Pick<VmSpecInput, "serialConsole" | "graphics"> = { serialConsole: pty.length > 0 };
+  const displays = children(devices, "graphics");
+  displays.forEach((g, i) => {
+    const type = attr(g, "type");
+    const where = `devices/graphics[${type}]`;
+    if (i > 0 || (type !== "vnc" && type !== "spice")) {
+      notes.lost("other", where, "virtkit gives one VNC or SPICE display");
+      return;
+    }
+    const listen = attr(g, "listen") ?? attr(child(g, "listen"), "address");
+    if (!listen) notes.change("other", `${where}@listen`, "libvirt's default address; virtkit says 127.0.0.1");
+    if (attr(g, "passwd") !== undefined) notes.lost("other", `${where}@passwd`, "a password belongs in a Pulumi secret: give graphics.password from config");
+    if (attr(g, "port") !== undefined && attr(g, "port") !== "-1" && attr(g, "autoport") !== "yes") notes.lost("other", `${where}@port`, "a fixed port: virtkit lets libvirt pick one");
+    out.graphics = { type, ...(listen ? { listen } : {}) };
+  });
+  return out;
 }
