@@ -65,7 +65,8 @@ export function importDomain(xml: string, options: { running?: boolean } = {}): 
     vcpus,
     cpu,
     ...readPinning(d, vcpus, cpuset, iothreads, notes),
-    ...(iothreads ? { iothreads } : {}),
+    // explicit, 0 included: a pinned VM's default would add one
+    iothreads,
     memory,
     ...(cells?.length || Object.keys(numatune).length ? { numa: { ...(cells?.length ? { cells } : {}), ...numatune } } : {}),
     disks: readDisks(devices, notes),
