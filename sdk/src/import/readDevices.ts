@@ -32,7 +32,7 @@ export function readDisks(devices: XmlNode | undefined, notes: ImportNotes): Ite
     if (type === "file" && attr(source, "file")) src = { file: attr(source, "file")! };
     else if (type === "volume" && attr(source, "pool") && attr(source, "volume")) src = { pool: attr(source, "pool")!, volume: attr(source, "volume")! };
     else if (type === "block" && attr(source, "dev")) src = { device: attr(source, "dev")! };
-    else { refuse(`a '${type}' source: virtkit's disks are files, pool volumes and block devices`); continue; }
+    else { refuse(`a '${type}' source: virtkit import reads files, pool volumes and block devices (network disks not yet)`); continue; }
     const spec: Item<"disks"> = { source: src, target: dev, bus: bus as "virtio", format };
     const cache = attr(driver, "cache");
     const io = attr(driver, "io");
