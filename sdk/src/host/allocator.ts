@@ -91,6 +91,10 @@ export interface LedgerView {
   cpuHolder(cpu: number): CpuHold | undefined;
   /** Claims on the page pool of `sizeBytes` on a node, in claim order. */
   pageClaims(node: number, sizeBytes: number): readonly { readonly owner: string; readonly pages: number }[];
+  /** The VM a placement lock keeps a host CPU for, when it is another VM not placed yet in this run. */
+  lockHolder(cpu: number, owner: string): string | undefined;
+  /** Pages of a pool a placement lock keeps for VMs other than `owner` not placed yet in this run. */
+  lockedPages(node: number, sizeBytes: number, owner: string): number;
 }
 
 /**
@@ -103,9 +107,12 @@ export class Draft {
   readonly memory: { node: number; bytes: number; pageSizeBytes?: number; pages?: number }[] = [];
   constructor(readonly view: LedgerView, readonly owner: string) {}
 
-  /** Free for this VM: on the host, not reserved, not held by another VM (this draft's own CPUs count as taken). */
+  /**
+   * Free for this VM: on the host, not reserved, not held by another VM nor kept for one by the
+   * placement lock (this draft's own CPUs count as taken).
+   */
   isFree(cpu: number): boolean {
-    return !this.view.reserved.has(cpu) && !this.view.cpuHolder(cpu) && !this.cpus.has(cpu);
+    return !this.view.reserved.has(cpu) && !this.view.cpuHolder(cpu) && !this.cpus.has(cpu) && !this.view.lockHolder(cpu, this.owner);
   }
 
   take(cpus: readonly number[], role: string): void {
@@ -115,7 +122,7 @@ export class Draft {
   freePages(node: number, sizeBytes: number): { free: number; total: number } {
     const pool = this.view.host.nodes.find((n) => n.id === node)?.pages.find((p) => p.sizeBytes === sizeBytes);
     const total = pool?.count ?? 0;
-    const used = this.view.pageClaims(node, sizeBytes).reduce((s, c) => s + c.pages, 0);
+    const used = this.view.pageClaims(node, sizeBytes).reduce((s, c) => s + c.pages, 0) + this.view.lockedPages(node, sizeBytes, this.owner);
     return { free: total - used - (this.pages.get(`${node}:${sizeBytes}`) ?? 0), total };
   }
 }

@@ -6,3 +6,20 @@ export type { CpuHold, DeviceDemand, LedgerIssue, Placement, PlaceResult, VmDema
 export { HostLedger, type DeviceHold, type HostLedgerOptions, type LedgerClaim } from "./ledger";
 export { capacityReport, formatCapacityTable, type HostCapacity, type NodeCapacity, type PfCapacity } from "./capacity";
 export { SpreadError, pickHostWithCapacity, spreadAcrossHosts, type SpreadOptions } from "./spread";
+export { type LockedEntry } from "./ledger";
+export {
+  LOCK_FILE_NAME,
+  LockFileError,
+  emptyLock,
+  formatLockFile,
+  lockedPlacementOf,
+  lockedRequestOf,
+  parseLockFile,
+  placementOfLock,
+  type Digest,
+  type LockFile,
+  type LockedVm,
+  type LockedVolume,
+  type StackLock,
+} from "./lock";
+export { placeWithLock, type LockOutcome, type LockedPlaceResult } from "./lockedPlacement";

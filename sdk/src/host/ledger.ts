@@ -21,6 +21,7 @@ import { HostModelError } from "./capabilities";
 import type { HostModel, HostPciDevice } from "./model";
 import { pciAddressKey } from "./nodedev";
 import { HostDevices, pfLabel } from "./devices";
+import type { LockedRequest } from "./lock";
 
 /** A device held by a VM: the device component, the VM, and what was handed out. */
 export interface DeviceHold {
@@ -49,6 +50,21 @@ export interface LedgerClaim {
 export interface HostLedgerOptions {
   /** Host CPUs kept for the host and for VMs' housekeeping threads; never given to vCPUs. Default none. */
   readonly reservedCpus?: readonly number[];
+  /**
+   * Placements of an earlier run (the placement lock), by owner (`PinnedVm "db"`). Until its VM
+   * is placed, what a locked placement holds is kept from other VMs' auto placement, so a new VM
+   * takes what is free and never what a locked VM declared later in the program will want back.
+   * Explicit pins and explicit device addresses are not kept from: they win.
+   */
+  readonly locked?: ReadonlyMap<string, LockedEntry>;
+  /** Let a demand that fits nowhere else take the share of locked VMs not placed yet, with a warning. Default false: refuse it. */
+  readonly takeLockedShares?: boolean;
+}
+
+/** A VM's entry in the placement lock: its placement and what it asked for then. */
+export interface LockedEntry {
+  readonly placement: Placement;
+  readonly request: LockedRequest;
 }
 
 /** A device chosen for one entry of `demand.devices`, before it is committed. */
@@ -76,6 +92,12 @@ export class HostLedger implements LedgerView {
   private readonly pools = new Map<string, { owner: string; pages: number }[]>();
   private readonly deviceHolders = new Map<string, DeviceHold>();
   private readonly entries: LedgerClaim[] = [];
+  private readonly lockedPlacements: ReadonlyMap<string, LockedEntry>;
+  private readonly lockedCpus = new Map<number, string>();
+  private readonly lockedVfs = new Map<string, string>();
+  /** Set while a demand that does not fit otherwise may take the share of locked VMs this run has not placed. */
+  private ignoringLocks = false;
+  private readonly takeLockedShares: boolean;
 
   /**
    * @param hostName name used in messages, e.g. the LibvirtHost component's name
@@ -93,6 +115,37 @@ export class HostLedger implements LedgerView {
     this.reserved = new Set(options.reservedCpus ?? []);
     this.index = new HostIndex(host);
     this.pci = new HostDevices(host);
+    this.lockedPlacements = options.locked ?? new Map();
+    this.takeLockedShares = options.takeLockedShares ?? false;
+    for (const [owner, { placement: p }] of this.lockedPlacements) {
+      const cpus = [...p.vcpus.flatMap((v) => v.hostCpus), ...p.emulator, ...p.iothreads.flatMap((t) => t.hostCpus)];
+      for (const c of cpus) if (!this.reserved.has(c) && !this.lockedCpus.has(c)) this.lockedCpus.set(c, owner);
+      for (const d of p.devices) this.lockedVfs.set(formatPciAddress(d.address), owner);
+    }
+  }
+
+  /** The locked placement of `owner`, from the placement lock, if it has one. */
+  lockedPlacement(owner: string): LockedEntry | undefined {
+    return this.lockedPlacements.get(owner);
+  }
+
+  /** A locked VM keeps its share until it is placed (then its claims hold it) or until a demand that fits nowhere else takes it. */
+  private pendingLock(holder: string | undefined, owner: string): string | undefined {
+    if (holder === undefined || holder === owner || this.ignoringLocks || this.entries.some((e) => e.owner === holder)) return undefined;
+    return holder;
+  }
+
+  lockHolder(cpu: number, owner: string): string | undefined {
+    return this.pendingLock(this.lockedCpus.get(cpu), owner);
+  }
+
+  lockedPages(node: number, sizeBytes: number, owner: string): number {
+    let pages = 0;
+    for (const [holder, { placement: p }] of this.lockedPlacements) {
+      if (!this.pendingLock(holder, owner)) continue;
+      for (const m of p.memory) if (m.node === node && m.pageSizeBytes === sizeBytes) pages += m.pages ?? 0;
+    }
+    return pages;
   }
 
   cpuHolder(cpu: number): CpuHold | undefined {
@@ -128,9 +181,30 @@ export class HostLedger implements LedgerView {
     return this.plan(demand).placement !== undefined;
   }
 
-  /** Plans a demand and, when it has no errors, appends its claims to the ledger. */
+  /**
+   * Plans a demand and, when it has no errors, appends its claims to the ledger. A demand that
+   * fits only in the share the placement lock keeps for VMs not placed yet is refused, saying
+   * whose share it is; with `takeLockedShares` it takes that share instead, with a warning
+   * (`virtkit plan` does so to learn which locked VMs a program still declares).
+   */
   place(demand: VmDemand): PlaceResult {
-    const { result, draft, devices } = this.draft(demand);
+    let { result, draft, devices } = this.draft(demand);
+    const pending = this.pendingOwners(demand.owner);
+    if (!result.placement && pending.length && this.takeLockedShares) {
+      this.ignoringLocks = true;
+      try {
+        ({ result, draft, devices } = this.draft(demand));
+      } finally {
+        this.ignoringLocks = false;
+      }
+      if (result.placement) {
+        const reason = `fits only in the share the placement lock keeps for ${pending.join(", ")}, not declared before it; took it`;
+        result = { ...result, warnings: [...result.warnings, { owner: demand.owner, path: "", reason }] };
+      }
+    } else if (!result.placement && pending.length && this.fitsWithoutLocks(demand)) {
+      const reason = `it fits only in the share the placement lock keeps for ${pending.join(", ")}, not declared before it: if ${pending.length > 1 ? "they are" : "it is"} removed, \`virtkit plan\` drops ${pending.length > 1 ? "them" : "it"} from the lock and frees ${pending.length > 1 ? "their" : "its"} share`;
+      result = { ...result, errors: [...result.errors, { owner: demand.owner, path: "", reason }] };
+    }
     if (!result.placement) return result;
     for (const [cpu, role] of draft.cpus) this.cpuHolders.set(cpu, { owner: demand.owner, role });
     for (const [pool, pages] of draft.pages) {
@@ -145,6 +219,20 @@ export class HostLedger implements LedgerView {
     const cpus = [...draft.cpus].map(([cpu, role]) => ({ cpu, role })).sort((a, b) => a.cpu - b.cpu);
     this.entries.push({ owner: demand.owner, placement: result.placement, cpus, devices });
     return result;
+  }
+
+  /** Locked VMs other than `owner` not placed yet in this run, sorted. */
+  private pendingOwners(owner: string): string[] {
+    return [...this.lockedPlacements.keys()].filter((holder) => this.pendingLock(holder, owner) !== undefined).sort();
+  }
+
+  private fitsWithoutLocks(demand: VmDemand): boolean {
+    this.ignoringLocks = true;
+    try {
+      return this.draft(demand).result.placement !== undefined;
+    } finally {
+      this.ignoringLocks = false;
+    }
   }
 
   private draft(demand: VmDemand): { result: PlaceResult; draft: Draft; devices: DeviceHold[] } {
@@ -320,7 +408,7 @@ export class HostLedger implements LedgerView {
   private freeVfsOn(node: number): number {
     return this.host.pciDevices
       .filter((d) => d.node === node && d.sriov)
-      .reduce((s, d) => s + d.sriov!.virtualFunctions.filter((v) => !this.deviceHolders.has(formatPciAddress(v))).length, 0);
+      .reduce((s, d) => s + d.sriov!.virtualFunctions.filter((v) => !this.deviceHolders.has(formatPciAddress(v)) && !this.pendingLock(this.lockedVfs.get(formatPciAddress(v)), "")).length, 0);
   }
 
   /**
@@ -361,6 +449,7 @@ export class HostLedger implements LedgerView {
       for (const vf of pf.sriov!.virtualFunctions) {
         const dev = this.pci.device(vf);
         if (this.conflict(vf, dev?.iommuGroup, demand.owner, taken, "VF")) continue;
+        if (this.pendingLock(this.lockedVfs.get(formatPciAddress(vf)), demand.owner)) continue;
         return { demand: d, address: vf, node: dev?.node ?? pf.node, pf: pfLabel(pf), ...(dev?.iommuGroup !== undefined ? { iommuGroup: dev.iommuGroup } : {}) };
       }
     }
