@@ -5,6 +5,7 @@ import type { LibvirtHost } from "../hypervisor/LibvirtHost";
 import { renderDomainArgs } from "../render/domainArgs";
 import { renderDomainXml } from "../render/domainXml";
 import { withMacs } from "../render/domainModel";
+import { classifyDomainChange, describeChange, DOMAIN_REPLACE_ON_CHANGES, inputDigest } from "../render/changes";
 import type { z } from "zod";
 import type { PinnedVmOptions, VmSpecInput } from "../spec/vm";
 import { Qcow2Volume } from "../storage/Qcow2Volume";
@@ -13,7 +14,7 @@ import { PciPassthrough } from "../network/PciPassthrough";
 import { SriovNic } from "../network/SriovNic";
 import type { VirtualNetwork, VirtualNetworkNic } from "../network/VirtualNetwork";
 import { HugepageMemory } from "./HugepageMemory";
-import { checkUniqueName, recordPlannedVm, requireUniqueName } from "../program/registry";
+import { checkUniqueName, changeDiagnostics, programLock, recordPlannedVm, requireUniqueName } from "../program/registry";
 import { encryptedVolumes, planVm, virtualNetworkNic } from "./planVm";
 import { registerCloudInit, type CloudInitArgs } from "./cloudInit";
 type SpecIn = VmSpecInput;
@@ -53,7 +54,7 @@ export type PinnedVmArgs = Omit<SpecIn, "name" | "memory" | "disks" | "nics" | "
   };
 
 /** Properties whose change the provider or the guest cannot take in place: the domain is replaced (its volumes are not). */
-export const DOMAIN_REPLACE_ON_CHANGES = ["name", "type", "os.typeMachine", "os.firmware"];
+export { DOMAIN_REPLACE_ON_CHANGES };
 
 /**
  * A VM with its vCPUs pinned to host CPUs, its memory on the right NUMA nodes, and its
@@ -79,7 +80,7 @@ export class PinnedVm extends pulumi.ComponentResource {
   constructor(name: string, args: PinnedVmArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // Validate and place before super(): bad input must fail before anything registers.
     checkUniqueName("virtkit:index:PinnedVm", name, opts);
-    const { spec, model, xml, placement, warnings, cloudInit, graphicsPassword, lateMacs, adopt } = planVm(name, args);
+    const { spec, model, xml, placement, warnings, cloudInit, graphicsPassword, lateMacs, adopt, lock } = planVm(name, args);
     requireUniqueName("virtkit:index:PinnedVm", name, opts);
     super("virtkit:index:PinnedVm", name, {}, opts);
     const component = `PinnedVm "${name}"`;
@@ -104,11 +105,17 @@ export class PinnedVm extends pulumi.ComponentResource {
       dependsOn: withDependsOn([...volumes, ...secrets, ...(seed ? [seed] : []), ...networksOf(args)], opts.dependsOn),
     });
     const report = placementReport(host.hostName, spec, placement);
-    recordPlannedVm({ component, host: host.hostName, domainName: spec.name, domainXml: xml, placement, report, warnings });
     // MACs known only at deployment join the XML then
     this.domainXml = lateMacs.size
       ? pulumi.all([...lateMacs].map(([i, mac]) => pulumi.all([i, mac]))).apply((macs) => renderDomainXml(withMacs(model, new Map(macs))))
       : pulumi.output(xml);
+    // what the change since the lock (the last virtkit plan) does to the running VM
+    const digest = inputDigest(renderDomainArgs(model) as unknown as Record<string, unknown>);
+    const runLock = programLock();
+    const change = runLock?.exists ? classifyDomainChange(runLock.section?.hosts[host.hostName]?.vms[name]?.domain, digest) : undefined;
+    if (change && changeDiagnostics()) void pulumi.log.info(`${component}: ${describeChange(change)}, since ${runLock!.file} (stack ${runLock!.stack})`, this);
+    const lockEntry = lock && { ...lock.entry, domain: digest };
+    recordPlannedVm({ component, name, host: host.hostName, domainName: spec.name, domainXml: xml, placement, report, warnings, lockEntry, lockOutcome: lock?.outcome, digest, change });
     this.placement = pulumi.output(report);
     this.uuid = this.domain.uuid;
     this.registerOutputs({ domainXml: this.domainXml, placement: this.placement, uuid: this.uuid });

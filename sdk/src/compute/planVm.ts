@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { VirtkitValidationError, type ValidationIssue } from "../errors";
 import type { DeviceDemand, Placement, VmDemand } from "../host/allocator";
 import { checkHostBound } from "../host/attachment";
+import { lockedPlacementOf, lockedRequestOf, type LockedVm } from "../host/lock";
+import { placeWithLock, type LockOutcome } from "../host/lockedPlacement";
 import type { HostModel } from "../host/model";
 import { buildDomainModel, passthroughGuestNodes, type DeviceGuestNodes } from "../render/domainModel";
 import { providerGaps } from "../render/domainArgs";
@@ -62,13 +64,16 @@ export function planVm(name: string, args: PinnedVmArgs) {
   host.checkNameFree("domain", spec.name, component, "domainName");
 
   let placement: Placement | undefined;
+  let lock: { outcome: LockOutcome; entry: Pick<LockedVm, "request" | "placement"> } | undefined;
   const warnings: string[] = [];
   if (host.ledger) {
-    const result = host.ledger.place(demandOf(spec, args, options, component, pfNics));
+    const demand = demandOf(spec, args, options, component, pfNics);
+    const result = placeWithLock(host.ledger, demand);
     const issues: ValidationIssue[] = result.errors.map((e) => ({ path: e.path, reason: e.reason }));
     if (issues.length) throw new VirtkitValidationError(component, issues);
     for (const w of result.warnings) warnings.push(`${w.path ? `${w.path}: ` : ""}${w.reason}`);
     placement = result.placement!;
+    lock = { outcome: result.lock, entry: { request: lockedRequestOf(demand), placement: lockedPlacementOf(placement) } };
     spec = withChosenVfs(spec, placement, pfNics);
   } else {
     // options that only placement acts on: say they do nothing here rather than drop them silently
@@ -95,7 +100,7 @@ export function planVm(name: string, args: PinnedVmArgs) {
   host.claimName("domain", spec.name, component, "domainName");
   if (seedName) host.claimName("volume", seedName, component, "cloudInit");
   for (const { part } of partsOf(args)) part.attachment.commit(component);
-  return { spec, model, xml, placement, warnings, cloudInit: cloudInit as CloudInitPlan | undefined, graphicsPassword, lateMacs, adopt: options.adopt };
+  return { spec, model, xml, placement, warnings, cloudInit: cloudInit as CloudInitPlan | undefined, graphicsPassword, lateMacs, adopt: options.adopt, lock };
 }
 
 /**

@@ -92,7 +92,7 @@ export class HostLedger implements LedgerView {
   private readonly pools = new Map<string, { owner: string; pages: number }[]>();
   private readonly deviceHolders = new Map<string, DeviceHold>();
   private readonly entries: LedgerClaim[] = [];
-  private readonly lockedPlacements: ReadonlyMap<string, LockedEntry>;
+  private readonly lockedPlacements = new Map<string, LockedEntry>();
   private readonly lockedCpus = new Map<number, string>();
   private readonly lockedVfs = new Map<string, string>();
   /** Set while a demand that does not fit otherwise may take the share of locked VMs this run has not placed. */
@@ -115,12 +115,19 @@ export class HostLedger implements LedgerView {
     this.reserved = new Set(options.reservedCpus ?? []);
     this.index = new HostIndex(host);
     this.pci = new HostDevices(host);
-    this.lockedPlacements = options.locked ?? new Map();
     this.takeLockedShares = options.takeLockedShares ?? false;
-    for (const [owner, { placement: p }] of this.lockedPlacements) {
+    this.addLocked(options.locked ?? new Map());
+  }
+
+  /** Adds locked placements (of another LibvirtHost of this hypervisor); a CPU or device locked twice stays with the first. */
+  addLocked(locked: ReadonlyMap<string, LockedEntry>): void {
+    for (const [owner, entry] of locked) {
+      if (this.lockedPlacements.has(owner)) continue;
+      this.lockedPlacements.set(owner, entry);
+      const p = entry.placement;
       const cpus = [...p.vcpus.flatMap((v) => v.hostCpus), ...p.emulator, ...p.iothreads.flatMap((t) => t.hostCpus)];
       for (const c of cpus) if (!this.reserved.has(c) && !this.lockedCpus.has(c)) this.lockedCpus.set(c, owner);
-      for (const d of p.devices) this.lockedVfs.set(formatPciAddress(d.address), owner);
+      for (const d of p.devices) if (!this.lockedVfs.has(formatPciAddress(d.address))) this.lockedVfs.set(formatPciAddress(d.address), owner);
     }
   }
 

@@ -146,7 +146,18 @@ function entryPath(path: readonly PropertyKey[]): string {
 
 /** The lock as file text: stable key order, so an unchanged lock is rewritten byte for byte. */
 export function formatLockFile(lock: LockFile): string {
-  return `${JSON.stringify(sortKeys(lock), null, 2)}\n`;
+  return `${prettyJson(sortKeys(lock), "")}\n`;
+}
+
+/** Indented JSON, with a list of numbers or a small record on one line: a lock diff reads a VM per few lines. */
+function prettyJson(value: unknown, indent: string): string {
+  const flat = JSON.stringify(value);
+  const scalars = Array.isArray(value) && value.every((v) => typeof v !== "object" || v === null);
+  if (typeof value !== "object" || value === null || scalars || flat.length <= 72) return flat;
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) return `[\n${value.map((v) => `${inner}${prettyJson(v, inner)}`).join(",\n")}\n${indent}]`;
+  const entries = Object.entries(value).map(([k, v]) => `${inner}${JSON.stringify(k)}: ${prettyJson(v, inner)}`);
+  return entries.length ? `{\n${entries.join(",\n")}\n${indent}}` : "{}";
 }
 
 function sortKeys(value: unknown): unknown {

@@ -10,7 +10,7 @@ import { HostModelError } from "../host/capabilities";
 import { HostLedger } from "../host/ledger";
 import type { HostModel } from "../host/model";
 import { buildHostModel } from "../host/nodedev";
-import { currentProgram, recordPlannedHost, requireUniqueName, sharedHostModel, type ProgramRecord } from "../program/registry";
+import { currentProgram, recordPlannedHost, requireUniqueName, sharedHostModel, lockedVmsOf, programLock, type ProgramRecord } from "../program/registry";
 
 const LibvirtUri = z.string().regex(/^[a-z][a-z0-9+.-]*:\/\/[^\s]*$/, { message: 'expected a libvirt URI like "qemu+ssh://root@hv1/system"' });
 
@@ -194,6 +194,7 @@ function hypervisorFor(facts: HostFacts, component: string): Hypervisor {
     byUri.set(spec.uri, made);
     return made;
   }
+  if (known.factsKey === factsKey && facts.model) known.ledger?.addLocked(lockedVmsOf(facts.name));
   if (known.factsKey !== factsKey) {
     throw new VirtkitValidationError(component, [
       {
@@ -229,6 +230,7 @@ function checkLateUri(uri: string, component: string, hypervisor: Hypervisor): s
 }
 
 interface HostFacts {
+  name: string;
   spec: z.infer<typeof LibvirtHostArgsSchema>;
   model?: HostModel;
   ledger?: HostLedger;
@@ -243,13 +245,14 @@ function hostOf(name: string, args: LibvirtHostArgs): HostFacts {
     if (spec.reservedCpus || spec.devices.length) {
       throw new VirtkitValidationError(component, [{ path: "capabilities", reason: "reservedCpus and devices need the host's capabilities XML (virsh capabilities)" }]);
     }
-    return { spec, factsKey: "no facts" };
+    return { name, spec, factsKey: "no facts" };
   }
   try {
     const { capabilities, devices } = spec;
     const model = sharedHostModel(capabilities, devices, () => buildHostModel(capabilities, devices));
     const factsKey = JSON.stringify({ model, reserved: spec.reservedCpus ?? [] });
-    return { spec, model, ledger: new HostLedger(name, model, { reservedCpus: spec.reservedCpus }), factsKey };
+    const ledger = new HostLedger(name, model, { reservedCpus: spec.reservedCpus, locked: lockedVmsOf(name), takeLockedShares: programLock()?.takeLockedShares });
+    return { name, spec, model, ledger, factsKey };
   } catch (e) {
     if (!(e instanceof HostModelError)) throw e;
     const path = e.source === "devices" && e.index !== undefined ? `devices[${e.index}]` : e.source;

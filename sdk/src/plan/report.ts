@@ -1,6 +1,7 @@
 import { capacityReport, formatCapacityTable } from "../host/capacity";
 import { ruledTable as table } from "../table";
 import type { ProgramPlan } from "./runProgram";
+import type { ResourceChange } from "./changes";
 
 export { table };
 
@@ -32,4 +33,18 @@ export function formatCapacity(plan: ProgramPlan): string {
   // hosts of one URI share a ledger: report it once
   const reports = [...new Set(plan.hosts.flatMap((h) => (h.ledger ? [h.ledger] : [])))].map(capacityReport);
   return reports.length ? formatCapacityTable(reports) : "(no host with known capabilities)";
+}
+
+const OUTCOMES = { kept: "kept its locked placement", new: "new: placed on what the lock leaves free", "re-placed": "re-placed: its locked placement no longer fits (see warnings)" };
+
+/** Per VM, whether it kept its locked placement. */
+export function formatLockOutcomes(plan: ProgramPlan): string {
+  const rows = plan.vms.map((vm) => [vm.component, vm.host, vm.lockOutcome ? OUTCOMES[vm.lockOutcome] : "not locked: its host's capabilities are unknown"]);
+  return rows.length ? table(["VM", "host", "placement"], rows) : "(no VMs)";
+}
+
+/** One row per resource: what its change does, and the input fields that changed. */
+export function formatChanges(changes: readonly ResourceChange[]): string {
+  if (!changes.length) return "(nothing to compare)";
+  return table(["resource", "change", "what it does", "changed fields"], changes.map((c) => [c.resource, c.class, c.effect, c.fields.join(", ") || "-"]));
 }

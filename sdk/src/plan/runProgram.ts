@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { existsSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { currentProgram, type PlannedHost, type PlannedNetwork, type PlannedVm } from "../program/registry";
+import { join, resolve, sep } from "node:path";
+import { currentProgram, setProgramLock, type PlannedHost, type PlannedNetwork, type PlannedVm, type PlannedVolume, type ProgramLock } from "../program/registry";
 
 /** A provider or component resource the program registered. */
 export interface PlannedResource {
@@ -16,16 +16,31 @@ export interface ProgramPlan {
   readonly vms: readonly PlannedVm[];
   readonly networks: readonly PlannedNetwork[];
   readonly hosts: readonly PlannedHost[];
+  readonly volumes: readonly PlannedVolume[];
   /** The program's stack outputs (its module exports), resolved. */
   readonly outputs: Record<string, unknown>;
 }
+
+/** How to run a program: its stack name (what `pulumi.getStack()` returns) and its placement lock. */
+export interface RunOptions {
+  /** Default `plan`. */
+  readonly stack?: string;
+  /** The lock the run honours; default none (null). */
+  readonly lock?: ProgramLock | null;
+}
+
+/** virtkit's own modules (sdk/ here, dist/sdk/ when built): never reloaded. */
+const VIRTKIT_SOURCES = resolve(__dirname, "..", "..") + sep;
+
+/** Modules a program run loaded, so a second run of the same program in this process loads them afresh. */
+const programModules = new Set<string>();
 
 /**
  * Runs a Pulumi program offline under Pulumi's mock engine: no CLI, no provider plugin,
  * nothing created. Every resource registration is recorded; provider outputs the program
  * reads (a volume's path, a domain's uuid) get stand-in values.
  */
-export async function runProgram(programPath: string): Promise<ProgramPlan> {
+export async function runProgram(programPath: string, options: RunOptions = {}): Promise<ProgramPlan> {
   const entry = programEntry(programPath);
   const resources: PlannedResource[] = [];
   await pulumi.runtime.setMocks(
@@ -37,20 +52,29 @@ export async function runProgram(programPath: string): Promise<ProgramPlan> {
       call: (args) => args.inputs,
     },
     "virtkit-plan",
-    "plan",
+    options.stack ?? "plan",
     false,
   );
   // this run's record (a new mock monitor is a new run)
   const program = currentProgram();
+  setProgramLock(options.lock ?? null);
   registerTypeScript();
   withoutPromiseStacks();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const exports = require(entry) as Record<string, unknown>;
+  // the program's own modules run again; virtkit and node_modules stay loaded (one copy of virtkit's registry)
+  for (const m of programModules) delete require.cache[m];
+  const before = new Set(Object.keys(require.cache));
+  let exports: Record<string, unknown>;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    exports = require(entry) as Record<string, unknown>;
+  } finally {
+    for (const m of Object.keys(require.cache)) if (!before.has(m) && !m.includes(`${sep}node_modules${sep}`) && !m.startsWith(VIRTKIT_SOURCES)) programModules.add(m);
+  }
   const outputs: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(exports)) outputs[key] = await resolved(value);
   // the engine's own completion: every registration the program started has been answered
   await pulumi.runtime.disconnect();
-  return { resources, vms: [...program.vms], networks: [...program.networks], hosts: [...program.hosts], outputs };
+  return { resources, vms: [...program.vms], networks: [...program.networks], hosts: [...program.hosts], volumes: [...program.volumes], outputs };
 }
 
 /** A program is a directory with index.ts (a Pulumi project) or a .ts/.js file. */

@@ -1,8 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Placement } from "../host/allocator";
-import type { HostLedger } from "../host/ledger";
+import type { HostLedger, LockedEntry } from "../host/ledger";
 import type { HostModel } from "../host/model";
+import { LOCK_FILE_NAME, LockFileError, parseLockFile, placementOfLock, type LockedVm, type StackLock } from "../host/lock";
+import type { LockOutcome } from "../host/lockedPlacement";
 import type { PlacementReport } from "../host/placementReport";
+import type { Change, Digest } from "../render/changes";
 import { VirtkitValidationError } from "../errors";
 
 /**
@@ -23,6 +28,39 @@ export interface PlannedVm {
   /** The placement as reported to users; for an unknown host, the explicit pins. */
   readonly report: PlacementReport;
   readonly warnings: readonly string[];
+  /** The VM's name in the lock (its component name). */
+  readonly name?: string;
+  /** Its lock entry as `virtkit plan` writes it (when the host is known). */
+  readonly lockEntry?: LockedVm;
+  /** Whether it kept its locked placement, was placed afresh or re-placed. */
+  readonly lockOutcome?: LockOutcome;
+  /** Digest of the domain's provider inputs. */
+  readonly digest?: Digest;
+  /** What the change since the lock does to the domain; undefined without a lock. */
+  readonly change?: Change;
+}
+
+/** Filled by Qcow2Volume. */
+export interface PlannedVolume {
+  readonly component: string;
+  readonly name: string;
+  readonly host: string;
+  readonly digest: Digest;
+  readonly protected: boolean;
+  readonly change?: Change;
+}
+
+/**
+ * The placement lock a program run reads: its file, the stack's section, and how strictly it
+ * is kept. `section` is undefined when the file is missing or has no section for the stack.
+ */
+export interface ProgramLock {
+  readonly file: string;
+  readonly stack: string;
+  readonly exists: boolean;
+  readonly section: StackLock | undefined;
+  /** Let a VM that fits nowhere else take a locked share (virtkit plan's first pass). Default false. */
+  readonly takeLockedShares?: boolean;
 }
 
 /** Filled by VirtualNetwork. */
@@ -39,9 +77,14 @@ export interface ProgramRecord {
   readonly vms: PlannedVm[];
   readonly networks: PlannedNetwork[];
   readonly hosts: PlannedHost[];
+  readonly volumes: PlannedVolume[];
   readonly componentNames: Set<string>;
   /** Host models built in this run, by their documents (see sharedHostModel). */
   readonly hostModels: Map<string, HostModel>;
+  /** The run's lock: undefined until first read, null when the run has none (virtkit plan --no-lock). */
+  lock?: ProgramLock | null;
+  /** Set by virtkit plan, which reports changes itself: components then print no change diagnostics. */
+  underPlan?: boolean;
 }
 
 const records = new WeakMap<object, ProgramRecord>();
@@ -60,8 +103,60 @@ export function setProgramRunKey(key: () => object | undefined): void {
 export function currentProgram(): ProgramRecord {
   const key: object = runKey?.() ?? pulumi.runtime.getStackResource() ?? pulumi.runtime.getMonitor() ?? outsideAnyRun;
   let record = records.get(key);
-  if (!record) records.set(key, (record = { vms: [], networks: [], hosts: [], componentNames: new Set(), hostModels: new Map() }));
+  if (!record) records.set(key, (record = { vms: [], networks: [], hosts: [], volumes: [], componentNames: new Set(), hostModels: new Map() }));
   return record;
+}
+
+/** Environment variable naming the lock file instead of `virtkit.lock.json` in the program's directory. */
+export const LOCK_FILE_ENV = "VIRTKIT_LOCK_FILE";
+
+/**
+ * The placement lock of this run: as `virtkit plan` set it, or read once from `$VIRTKIT_LOCK_FILE`
+ * or `virtkit.lock.json` in the working directory (where Pulumi runs a program: beside its
+ * Pulumi.yaml), section `pulumi.getStack()`. Null when the run has none.
+ * @throws VirtkitValidationError naming the file and the entry when the file cannot be used
+ */
+export function programLock(): ProgramLock | null {
+  const record = currentProgram();
+  if (record.lock === undefined) record.lock = readProgramLock(process.env[LOCK_FILE_ENV] || resolve(LOCK_FILE_NAME), pulumi.getStack());
+  return record.lock;
+}
+
+/** Sets this run's lock before the program runs under virtkit plan; null runs without one. */
+export function setProgramLock(lock: ProgramLock | null): void {
+  const record = currentProgram();
+  record.lock = lock;
+  record.underPlan = true;
+}
+
+/** Whether components say what each change does as engine diagnostics (not under virtkit plan, which prints a table). */
+export function changeDiagnostics(): boolean {
+  return !currentProgram().underPlan;
+}
+
+/** Reads a lock file; a missing file is an empty lock. */
+export function readProgramLock(file: string, stack: string): ProgramLock {
+  if (!existsSync(file)) return { file, stack, exists: false, section: undefined };
+  try {
+    return { file, stack, exists: true, section: parseLockFile(readFileSync(file, "utf8"), file).stacks[stack] };
+  } catch (e) {
+    throw e instanceof LockFileError ? lockFileProblem(e) : e;
+  }
+}
+
+/** A lock file that cannot be used, as the validation error a program run or virtkit plan reports. */
+export function lockFileProblem(e: LockFileError): VirtkitValidationError {
+  return new VirtkitValidationError(`placement lock ${e.file}`, [{ path: e.entry, reason: `${e.reason}; fix the entry or delete it (virtkit plan then places that VM afresh and locks it again)` }]);
+}
+
+/** The locked VMs of a host, by ledger owner (`PinnedVm "db"`). */
+export function lockedVmsOf(hostName: string): Map<string, LockedEntry> {
+  const vms = programLock()?.section?.hosts[hostName]?.vms ?? {};
+  return new Map(Object.entries(vms).map(([name, vm]) => [`PinnedVm "${name}"`, { placement: placementOfLock(vm.placement), request: vm.request }]));
+}
+
+export function recordPlannedVolume(volume: PlannedVolume): void {
+  currentProgram().volumes.push(volume);
 }
 
 export function recordPlannedVm(vm: PlannedVm): void {
@@ -140,3 +235,8 @@ export function requireUniqueName(type: string, name: string, opts: { parent?: u
   if (reason) throw new VirtkitValidationError(`${type.split(":").pop()} "${name}"`, [{ path: "", reason }]);
 }
 
+
+/** Volumes this program run declared so far, in declaration order. */
+export function plannedVolumes(): readonly PlannedVolume[] {
+  return currentProgram().volumes;
+}

@@ -19,3 +19,4 @@ export * from "./domainArgs";
 export * from "./volumeArgs";
 export * from "./networkArgs";
 export * from "./cloudInit";
+export * from "./changes";

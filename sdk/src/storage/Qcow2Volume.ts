@@ -13,7 +13,8 @@ import { createHash } from "node:crypto";
 import { LuksVolume } from "./luksVolumeProvider";
 import { VolumeCapacity } from "./volumeCapacityProvider";
 import { Attachment } from "../host/attachment";
-import { requireUniqueName } from "../program/registry";
+import { changeDiagnostics, programLock, recordPlannedVolume, requireUniqueName } from "../program/registry";
+import { classifyVolumeChange, describeChange, inputDigest } from "../render/changes";
 import { InputChecks, isLater } from "../program/inputs";
 
 /** Where a base image comes from: http(s), file:// or an absolute path on the machine running `pulumi up`. */
@@ -186,7 +187,19 @@ export class Qcow2Volume extends pulumi.ComponentResource {
       );
     }
     this.path = this.volume.path;
+    this.recordChange(component, name, a, args, dataOpts.protect === true);
     this.registerOutputs({ path: this.path, volumeXml: this.volumeXml, passphrase: this.passphrase });
+  }
+
+  /** Records the volume for virtkit plan and says, as a diagnostic, what its change since the lock does. */
+  private recordChange(component: string, name: string, a: z.infer<typeof Qcow2VolumeArgsSchema>, args: Qcow2VolumeArgs, isProtected: boolean): void {
+    const base = args.baseImage && ("url" in args.baseImage ? { url: typeof args.baseImage.url === "string" ? args.baseImage.url : "(known at deployment)" } : { volume: args.baseImage.volume.volumeName });
+    // what the volume is made of; the passphrase is a secret and cannot be compared
+    const digest = inputDigest({ name: this.volumeName, pool: this.poolName, capacity: a.size, format: a.format, baseImage: base ?? null, secretUuid: this.secretUuid ?? null });
+    const lock = programLock();
+    const change = lock?.exists ? classifyVolumeChange(lock.section?.volumes[name]?.digest, digest, { protected: isProtected, growsInPlace: !this.secretUuid }) : undefined;
+    if (change && changeDiagnostics()) void pulumi.log.info(`${component}: ${describeChange(change)}, since ${lock!.file} (stack ${lock!.stack})`, this);
+    recordPlannedVolume({ component, name, host: this.host.hostName, digest, protected: isProtected, change });
   }
 }
 
