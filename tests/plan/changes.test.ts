@@ -1,0 +1,54 @@
+import { join } from "node:path";
+import { changesAgainstExport } from "../../sdk/src/plan/changes";
+import { runProgram, type ProgramPlan } from "../../sdk/src/plan/runProgram";
+
+/** A `pulumi stack export` resource as the engine writes it. */
+const exported = (type: string, name: string, inputs: Record<string, unknown>, protect = false) => ({
+  urn: `urn:pulumi:dev::virtkit-single-vm::virtkit:index:PinnedVm$${type}::${name}`,
+  type,
+  inputs,
+  ...(protect ? { protect } : {}),
+});
+
+describe("--against a stack export: what pulumi up does to what is deployed", () => {
+  let plan: ProgramPlan;
+  beforeAll(async () => {
+    plan = await runProgram(join(__dirname, "..", "..", "examples", "single-vm"));
+  });
+  const inputsOf = (type: string, name: string) => structuredClone(plan.resources.find((r) => r.type === type && r.name === name)!.inputs) as Record<string, any>;
+  const classes = (changes: ReturnType<typeof changesAgainstExport>) => Object.fromEntries(changes.map((c) => [c.resource, [c.class, c.fields.join(","), c.refused ?? null]]));
+
+  test("a deployment of the same program: everything unchanged", () => {
+    const state = plan.resources.filter((r) => r.custom && r.type.startsWith("libvirt:index/")).map((r) => exported(r.type, r.name, r.inputs));
+    expect(changesAgainstExport(plan, state).map((c) => c.class)).toEqual(["unchanged", "unchanged", "unchanged"]);
+  });
+
+  test("an older deployment: the pinning change restarts the VM, the grown overlay is a refused replacement, a dropped VM is deleted", () => {
+    const domain = inputsOf("libvirt:index/domain:Domain", "web");
+    domain.cpuTune.vcpuPins[0].cpuSet = "5";
+    const root = inputsOf("libvirt:index/volume:Volume", "web-root");
+    root.capacity = 1024;
+    const base = plan.resources.find((r) => r.type === "libvirt:index/volume:Volume" && r.name !== "web-root")!;
+    const state = [
+      exported("libvirt:index/domain:Domain", "web", domain),
+      exported("libvirt:index/volume:Volume", "web-root", root, true),
+      exported("libvirt:index/volume:Volume", base.name, base.inputs),
+      exported("libvirt:index/domain:Domain", "old", { name: "old", vcpu: 1 }),
+    ];
+    expect(classes(changesAgainstExport(plan, state))).toEqual({
+      'libvirt:index/domain:Domain "web"': ["restart", "cpuTune.vcpuPins", null],
+      'libvirt:index/volume:Volume "web-root"': ["replace-volume", "capacity", true],
+      [`libvirt:index/volume:Volume "${base.name}"`]: ["unchanged", "", null],
+      'libvirt:index/domain:Domain "old"': ["delete", "", null],
+    });
+  });
+
+  test("a new chipset replaces the domain", () => {
+    const domain = inputsOf("libvirt:index/domain:Domain", "web");
+    domain.os.typeMachine = "pc";
+    const changes = changesAgainstExport(plan, [exported("libvirt:index/domain:Domain", "web", domain)]);
+    expect(classes(changes)['libvirt:index/domain:Domain "web"']).toEqual(["replace-domain", "os.typeMachine", null]);
+    // the volumes the export lacks are new
+    expect(changes.filter((c) => c.resource.startsWith("libvirt:index/volume")).map((c) => c.class)).toEqual(["create", "create"]);
+  });
+});
