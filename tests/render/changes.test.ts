@@ -79,6 +79,10 @@ describe("what a change does to a volume (provider v0.9.7 cannot update one in p
   test("replaces the volume when allowed", () => {
     expect(classifyVolumeChange(volume(1), volume(2), { protected: false })).toMatchObject({ class: "replace-volume", refused: false, effect: "replaces the volume: its data is lost" });
   });
+  test("grows an unencrypted Qcow2Volume in place, keeping its data; a shrink is refused", () => {
+    expect(classifyVolumeChange(volume(1), volume(2), { protected: true, growsInPlace: true })).toMatchObject({ class: "grow-volume", fields: ["capacity"] });
+    expect(classifyVolumeChange(volume(2), volume(1), { protected: false, growsInPlace: true })).toMatchObject({ class: "replace-volume", refused: true, effect: expect.stringMatching(/^a shrink: refused/) });
+  });
   test("a passphrase (a secret, encrypted in a stack export) is not compared", () => {
     expect(inputDigest({ name: "v", passphrase: "a" })).toEqual(inputDigest({ name: "v", passphrase: { ciphertext: "b" } }));
   });
