@@ -30,6 +30,7 @@ function outsideSecrets(value: unknown, needle: string, path = "$"): string[] {
   }
   return [];
 }
+const CEPH_KEY = "AQBrZXlmb3J0aGVjb21wb25lbnRwcm92aWRlcnRlc3Q=";
 const construct = (type: string, name: string, inputs: pulumi.Inputs) => provider.construct(name, `virtkit:index:${type}`, inputs, {});
 
 describe("the component provider", () => {
@@ -88,6 +89,50 @@ describe("the component provider", () => {
     // registered, and only inside Pulumi's secret envelopes (the engine stores those encrypted)
     expect(JSON.stringify(domain.inputs)).toContain("pw345678");
     expect(outsideSecrets(domain.inputs, "pw345678")).toEqual([]);
+  });
+
+  it("builds a VirtualNetwork, a StoragePool and a StorageSecret that a Qcow2Volume and a PinnedVm refer to; the key stays secret", async () => {
+    const host = await construct("LibvirtHost", uniq("hv"), { uri: uniqueUri() });
+    const hostRef = await valueOf(reference(host.urn));
+    const netName = uniq("lan");
+    const net = await construct("VirtualNetwork", netName, { host: hostRef, mode: "nat", ipv4: { address: "10.77.0.1/24", dhcp: { start: "10.77.0.10", end: "10.77.0.99" } } });
+    expect(await valueOf(pulumi.output(net.state.networkXml as string))).toContain(`<name>${netName}</name>`);
+    const poolName = uniq("images");
+    const pool = await construct("StoragePool", poolName, { host: hostRef, type: "dir", path: "/srv/images" });
+    expect(await valueOf(pulumi.output(pool.state.targetPath as string))).toBe("/srv/images");
+    const diskName = uniq("data");
+    const disk = await construct("Qcow2Volume", diskName, { host: hostRef, pool: await valueOf(reference(pool.urn)), size: "1GiB" });
+    // the volume is in the referenced pool, made after it
+    expect((await registration(resources, "libvirt:index/volume:Volume", diskName)).inputs.pool).toBe(poolName);
+    const keyName = uniq("ceph");
+    const usage = `client.${keyName} secret`;
+    // secret config arrives as a secret Output
+    const key = await construct("StorageSecret", keyName, { host: hostRef, type: "ceph", usage, value: dependent(CEPH_KEY, true) });
+    expect(Object.keys(key.state).sort()).toEqual(["usage", "uuid"]);
+    const vmName = uniq("vm");
+    const vm = await construct("PinnedVm", vmName, {
+      host: hostRef,
+      vcpus: 1,
+      domainType: "qemu",
+      memory: { size: "256MiB" },
+      disks: dependent([
+        await valueOf(reference(disk.urn)),
+        { source: { rbd: { pool: "rbd", image: "db", monitors: [{ host: "mon1.example" }] } }, auth: { username: "libvirt", secret: await valueOf(reference(key.urn)) } },
+      ]),
+      nics: dependent([await valueOf(reference(net.urn)), { network: await valueOf(reference(net.urn)), mac: "52:54:00:40:00:01" }]),
+    });
+    const domain = await registration(resources, "libvirt:index/domain:Domain", vmName);
+    expect(domain.inputs.devices.disks.map((d: { source: unknown }) => d.source)).toEqual([
+      { volume: { pool: poolName, volume: `${diskName}.qcow2` } },
+      { network: { protocol: "rbd", name: "rbd/db", hosts: [{ name: "mon1.example", port: "6789" }], auth: { username: "libvirt", secret: { type: "ceph", usage } } } },
+    ]);
+    expect(domain.inputs.devices.interfaces.map((i: { source: unknown }) => i.source)).toEqual([{ network: { network: netName } }, { network: { network: netName } }]);
+    expect(await valueOf(pulumi.output(vm.state.domainXml as string))).toContain(`<source network="${netName}"/>`);
+    // the key: registered inside Pulumi's secret envelope, nowhere else in plain text
+    const libvirtSecret = await registration(resources, "pulumi-nodejs:dynamic/virtkit:LibvirtSecret", keyName);
+    expect(libvirtSecret.inputs.value).toEqual({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value: CEPH_KEY });
+    expect(libvirtSecret.inputs).toMatchObject({ type: "ceph", usage, uuid: await valueOf(pulumi.output(key.state.uuid as string)) });
+    expect(outsideSecrets(resources.map((r) => r.inputs), CEPH_KEY)).toEqual([]);
   });
 
   it("refuses a bad spec with virtkit's message before registering anything", async () => {

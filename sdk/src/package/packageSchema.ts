@@ -6,6 +6,9 @@ import { LibvirtHostArgsSchema } from "../hypervisor/LibvirtHost";
 import { Qcow2VolumeArgsSchema } from "../storage/Qcow2Volume";
 import { SriovNicArgsSchema } from "../network/SriovNic";
 import { PciPassthroughArgsSchema } from "../network/PciPassthrough";
+import { NetworkSpec } from "../spec/network";
+import { PoolSpec } from "../spec/storage";
+import { StorageSecretArgsSchema } from "../storage/StorageSecret";
 
 /**
  * virtkit's Pulumi package schema, generated from the components' zod argument schemas, so
@@ -78,6 +81,30 @@ export class Converter {
     const out: Record<string, PropertySpec> = {};
     for (const [key, field] of Object.entries(shape)) out[key] = this.fromZod(field, `${name}${pascal(key)}`);
     return out;
+  }
+
+  /**
+   * A discriminated union's variants as one set of properties (a component's inputs are one
+   * object): each key once, the discriminator naming the variant; which keys go with which
+   * variant is virtkit's own check.
+   */
+  unionProperties(union: z.ZodDiscriminatedUnion<z.ZodObject[]>, name: string, omit: string[] = []): Record<string, PropertySpec> {
+    const out: Record<string, PropertySpec> = {};
+    for (const variant of union.options) {
+      const shape = Object.fromEntries(Object.entries(variant.shape).filter(([k]) => !omit.includes(k) && !(k in out)));
+      Object.assign(out, this.properties(shape as Record<string, z.ZodType>, name));
+    }
+    const key = union._zod.def.discriminator;
+    const values = union.options.map((v) => (v.shape[key] as z.ZodLiteral<string>).value);
+    out[key] = { type: "string", description: `${values.slice(0, -1).join(", ")} or ${values.at(-1)}.` };
+    return out;
+  }
+
+  /** Replaces a property of a named type already converted (a spec field that may also be a component). */
+  widen(type: string, key: string, widen: (converted: PropertySpec) => TypeSpec): void {
+    const t = this.types[`${MODULE}:${type}`];
+    if (!t?.properties[key]) throw new Error(`package schema: no ${type}.${key} to widen`);
+    t.properties[key] = widen(t.properties[key]);
   }
 
   /** A named object type of the package, by reference. */
@@ -167,6 +194,7 @@ export const COMPONENTS: ComponentSpec[] = [
     inputs: (c) => ({
       ...c.properties(Qcow2VolumeArgsSchema.shape, "Qcow2Volume"),
       ...host,
+      pool: { ...c.union([{ type: "string" }, resourceRef("StoragePool")]), description: "A libvirt pool's name (default), or a StoragePool." },
       baseImage: c.union([
         c.object("Qcow2VolumeBaseImageUrl", { url: { type: "string", description: "http(s) URL, file:// URL or absolute path of the image." } }, ["url"]),
         c.object("Qcow2VolumeBaseImageVolume", { volume: resourceRef("Qcow2Volume") }, ["volume"]),
@@ -195,13 +223,33 @@ export const COMPONENTS: ComponentSpec[] = [
     inputs: (c) => {
       const spec = VmSpecObject.shape;
       const list = (item: TypeSpec): TypeSpec => ({ type: "array", items: item });
+      const disk = c.fromZod(spec.disks.unwrap().element, "PinnedVmDisk");
+      // a network disk's key: a StorageSecret of the program, or a secret already on the host
+      c.widen("PinnedVmDiskAuth", "secret", (usage) => c.union([resourceRef("StorageSecret"), usage]));
       return {
         ...c.properties(PINNED_VM_SPEC_FIELDS.shape, "PinnedVm"),
         ...c.properties(PinnedVmOptions.shape, "PinnedVm"),
         ...host,
         memory: c.union([resourceRef("HugepageMemory"), c.fromZod(spec.memory, "PinnedVmMemory")]),
-        disks: list(c.union([resourceRef("Qcow2Volume"), c.fromZod(spec.disks.unwrap().element, "PinnedVmDisk")])),
-        nics: list(c.union([resourceRef("SriovNic"), ...(c.fromZod(spec.nics.unwrap().element, "PinnedVmNic").oneOf ?? [])])),
+        disks: list(c.union([resourceRef("Qcow2Volume"), disk])),
+        nics: list(
+          c.union([
+            resourceRef("SriovNic"),
+            resourceRef("VirtualNetwork"),
+            c.object(
+              "PinnedVmNicVirtualNetwork",
+              {
+                network: resourceRef("VirtualNetwork"),
+                mac: { type: "string", description: "Guest MAC address; default: libvirt picks one." },
+                model: { type: "string", description: "virtio (default), e1000, e1000e or rtl8139; not on a hostdev network." },
+                queues: { type: "integer", description: "virtio queue pairs; default one per vCPU. Not on a hostdev network." },
+                trust: { type: "boolean", description: "On a hostdev network: let the guest change the VF's MAC and filters." },
+              },
+              ["network"],
+            ),
+            ...(c.fromZod(spec.nics.unwrap().element, "PinnedVmNic").oneOf ?? []),
+          ]),
+        ),
         hostdevs: list(c.union([resourceRef("PciPassthrough"), c.fromZod(spec.hostdevs.unwrap().element, "PinnedVmHostdev")])),
         expanderBuses: c.union([{ type: "string" }, list(c.fromZod(ExpanderBus, "PinnedVmExpanderBus"))]),
         graphics: c.object(
@@ -236,6 +284,39 @@ export const COMPONENTS: ComponentSpec[] = [
       placement: { ...ANY, description: "vCPU to host CPU and NUMA node, memory per node, devices." },
       uuid: { type: "string", description: "The domain's UUID." },
     },
+  },
+  {
+    name: "VirtualNetwork",
+    description: "A libvirt virtual network on one host (NAT with DHCP, isolated, a host bridge, an Open vSwitch bridge, or a pool of SR-IOV VFs); VMs on the host take it in nics.",
+    inputs: (c) => ({
+      ...c.unionProperties(NetworkSpec, "VirtualNetwork"),
+      ...host,
+      name: { type: "string", description: "libvirt network name; default the component's name." },
+    }),
+    required: ["host", "mode"],
+    outputs: { networkName: { type: "string" }, networkXml: { type: "string", description: "The network XML virtkit decided on." } },
+  },
+  {
+    name: "StoragePool",
+    description: "A libvirt storage pool on a host: a directory, an LVM volume group or an iSCSI target; Qcow2Volumes take it as their pool.",
+    inputs: (c) => ({
+      ...c.unionProperties(PoolSpec, "StoragePool"),
+      ...host,
+      name: { type: "string", description: "libvirt pool name; default the component's name." },
+    }),
+    required: ["host", "type"],
+    outputs: { poolName: { type: "string" }, poolXml: { type: "string" }, targetPath: { type: "string", description: "Where the pool's volumes appear on the host." } },
+  },
+  {
+    name: "StorageSecret",
+    description: "The key of network disks (Ceph RBD, iSCSI CHAP) as a private libvirt secret on a host; a disk takes it as auth.secret.",
+    inputs: (c) => ({
+      ...c.properties(StorageSecretArgsSchema.shape, "StorageSecret"),
+      ...host,
+      value: { type: "string", secret: true, description: "The Ceph key (base64) or CHAP password; stays a Pulumi secret." },
+    }),
+    required: ["host", "type", "usage", "value"],
+    outputs: { uuid: { type: "string", description: "The libvirt secret's UUID." }, usage: { type: "string" } },
   },
 ];
 

@@ -7,6 +7,9 @@ import { LibvirtHost, type LibvirtHostArgs } from "../hypervisor/LibvirtHost";
 import { PciPassthrough, type PciPassthroughArgs } from "../network/PciPassthrough";
 import { SriovNic, type SriovNicArgs } from "../network/SriovNic";
 import { Qcow2Volume, type Qcow2VolumeArgs } from "../storage/Qcow2Volume";
+import { StoragePool, type StoragePoolArgs } from "../storage/StoragePool";
+import { StorageSecret, type StorageSecretArgs } from "../storage/StorageSecret";
+import { VirtualNetwork, type VirtualNetworkArgs } from "../network/VirtualNetwork";
 import type { HugepageMemoryArgs } from "../compute/HugepageMemory";
 import { PACKAGE } from "./packageSchema";
 import { setProgramRunKey } from "../program/registry";
@@ -17,10 +20,10 @@ import schema from "./schema.json";
  * it to construct `virtkit:index:*` components for a program in any language, and it builds
  * the very TypeScript components a Node program would, in this process. Components one
  * program declares meet here: a reference to a LibvirtHost (or a HugepageMemory, a
- * Qcow2Volume, ...) arrives as its URN and is looked up among those this process built.
+ * Qcow2Volume, a StoragePool, a VirtualNetwork, a StorageSecret, ...) arrives as its URN and is looked up among those this process built.
  */
 
-type Component = LibvirtHost | HugepageMemory | PinnedVm | Qcow2Volume | SriovNic | PciPassthrough;
+type Component = LibvirtHost | HugepageMemory | PinnedVm | Qcow2Volume | SriovNic | PciPassthrough | VirtualNetwork | StoragePool | StorageSecret;
 
 /** The components this process constructed, by URN. */
 const built = new Map<string, Component>();
@@ -127,6 +130,19 @@ function build(type: string, name: string, args: Record<string, unknown>, opts: 
       return { component: new SriovNic(name, args as unknown as SriovNicArgs, opts), state: {} };
     case "PciPassthrough":
       return { component: new PciPassthrough(name, args as unknown as PciPassthroughArgs, opts), state: {} };
+    case "VirtualNetwork": {
+      const c = new VirtualNetwork(name, args as unknown as VirtualNetworkArgs, opts);
+      return { component: c, state: { networkName: c.networkName, networkXml: c.networkXml } };
+    }
+    case "StoragePool": {
+      const c = new StoragePool(name, args as unknown as StoragePoolArgs, opts);
+      return { component: c, state: { poolName: c.poolName, poolXml: c.poolXml, targetPath: c.targetPath } };
+    }
+    case "StorageSecret": {
+      // its key arrives as a secret Output (plainInputs keeps secrets Outputs) and stays one
+      const c = new StorageSecret(name, args as unknown as StorageSecretArgs, opts);
+      return { component: c, state: { uuid: c.uuid, usage: c.usage } };
+    }
     case "PinnedVm": {
       const c = new PinnedVm(name, args as unknown as PinnedVmArgs, opts);
       return { component: c, state: { domainXml: c.domainXml, placement: c.placement, uuid: c.uuid } };
