@@ -12,6 +12,7 @@ import { scratchDir, virsh } from "../support/libvirt";
 const repo = join(__dirname, "..", "..");
 const STEP = 10 * 60 * 1000;
 const PASSPHRASE = "correct horse battery staple";
+const CEPH_KEY = "AQBrZXlmb3J0aGV5YW1sZTJldGVzdHM=";
 
 /** A Pulumi.yaml using the checkout's plugin; `body` is the rest (config, resources, outputs). */
 const pulumiYaml = (name: string, body: string) => `name: ${name}
@@ -66,6 +67,31 @@ ${props}
     expect(r.status).not.toBe(0);
     expect(r.output).toContain("virtkit:index:PinnedVm is not assignable from {host: virtkit:index:LibvirtHost, memory: virtkit:index:HugepageMemory, domainType: string, vcpu: number}");
     expect(r.output).toContain("vcpus: Missing required property 'vcpus'");
+  }, STEP);
+
+  it("checks references by component: a StorageSecret is no VirtualNetwork (Pulumi YAML's type error) nor a StoragePool (virtkit's)", () => {
+    const program = (extra: string) =>
+      pulumiYaml(
+        "e2e-yaml-preview",
+        `resources:
+  host:
+    type: virtkit:index:LibvirtHost
+    properties:
+      uri: test:///default
+  key:
+    type: virtkit:index:StorageSecret
+    properties: { host: "\${host}", type: iscsi, usage: chap, value: not-a-secret }
+${extra}`,
+      );
+    project.write({ "Pulumi.yaml": program(`  vm:\n    type: virtkit:index:PinnedVm\n    properties: { host: "\${host}", vcpus: 1, memory: { size: 256MiB }, nics: [ { network: "\${key}" } ] }\n`) });
+    const nic = project.pulumi("preview");
+    expect(nic.status).not.toBe(0);
+    expect(nic.output).toContain("network: Cannot assign 'virtkit:index:StorageSecret' to 'virtkit:index:VirtualNetwork'");
+    // Pulumi YAML lets a resource stand for a string, so a pool (a name or a StoragePool) is virtkit's check
+    project.write({ "Pulumi.yaml": program(`  data:\n    type: virtkit:index:Qcow2Volume\n    properties: { host: "\${host}", pool: "\${key}", size: 1GiB }\n`) });
+    const pool = project.pulumi("preview");
+    expect(pool.status).not.toBe(0);
+    expect(pool.output).toContain('Qcow2Volume "data": pool: expected a pool name or a StoragePool');
   }, STEP);
 
   it("treats the program's components as one run: two LibvirtHosts of one URI are one hypervisor", () => {
@@ -182,6 +208,64 @@ outputs:
   }, STEP);
 });
 
+describeWithYaml("a Pulumi YAML program's StorageSecret comes up and goes down against libvirtd, its key a secret", () => {
+  const uri = "qemu:///system";
+  const usage = `client.vk-yaml-e2e-${process.pid} secret`;
+  let project: PulumiProject;
+
+  beforeAll(() => {
+    project = yamlProject(
+      "e2e-yaml-secret",
+      `config:
+  cephKey:
+    type: string
+    secret: true
+resources:
+  host:
+    type: virtkit:index:LibvirtHost
+    properties:
+      uri: ${uri}
+  ceph:
+    type: virtkit:index:StorageSecret
+    properties:
+      host: \${host}
+      type: ceph
+      usage: ${usage}
+      value: \${cephKey}
+outputs:
+  uuid: \${ceph.uuid}
+  usage: \${ceph.usage}
+`,
+    );
+    project.init({ cephKey: { value: CEPH_KEY, secret: true } });
+  }, STEP);
+
+  afterAll(() => {
+    if (project) {
+      project.pulumi("destroy", "--yes", "--skip-preview");
+      project.remove();
+    }
+  }, STEP);
+
+  it("up defines a private libvirt secret of that usage; the key is in neither the state nor the outputs", () => {
+    project.ok("up", "--yes", "--skip-preview");
+    const out = project.outputs();
+    expect(out.usage).toBe(usage);
+    const xml = virsh(uri, [`secret-dumpxml ${String(out.uuid)}`]);
+    expect(xml).toContain(`<usage type='ceph'>`);
+    expect(xml).toContain(`<name>${usage}</name>`);
+    expect(xml).toMatch(/private='yes'/);
+    expect(project.ok("stack", "export").stdout).not.toContain(CEPH_KEY);
+    expect(JSON.stringify(out)).not.toContain(CEPH_KEY);
+  }, STEP);
+
+  it("destroy undefines the secret", () => {
+    const uuid = String(project.outputs().uuid);
+    project.ok("destroy", "--yes", "--skip-preview");
+    expect(virsh(uri, ["secret-list"])).not.toContain(uuid);
+  }, STEP);
+});
+
 // A PinnedVm registers the libvirt provider's Domain: planning it needs terraform-provider-libvirt.
 describeWithYaml("a Pulumi YAML program plans a PinnedVm (libvirt provider)", () => {
   describeWithProvider("with terraform-provider-libvirt", () => {
@@ -216,6 +300,79 @@ outputs:
       const steps = project.previewSteps().map((s) => `${s.op} ${s.type}::${s.name}`);
       expect(steps).toContain("create virtkit:index:PinnedVm::vm");
       expect(steps).toContain("create libvirt:index/domain:Domain::vm");
+    }, STEP);
+  });
+
+  describeWithProvider("with a StoragePool, a VirtualNetwork and a StorageSecret", () => {
+    let project: PulumiProject;
+    beforeAll(() => {
+      project = yamlProject(
+        "e2e-yaml-refs",
+        `config:
+  cephKey:
+    type: string
+    secret: true
+resources:
+  host:
+    type: virtkit:index:LibvirtHost
+    properties:
+      uri: test:///default
+  images:
+    type: virtkit:index:StoragePool
+    properties: { host: "\${host}", type: dir, path: /srv/images }
+  lan:
+    type: virtkit:index:VirtualNetwork
+    properties:
+      host: \${host}
+      mode: nat
+      ipv4: { address: 10.9.0.1/24, dhcp: { start: 10.9.0.10, end: 10.9.0.99 } }
+  ceph:
+    type: virtkit:index:StorageSecret
+    properties: { host: "\${host}", type: ceph, usage: client.libvirt secret, value: "\${cephKey}" }
+  root:
+    type: virtkit:index:Qcow2Volume
+    properties: { host: "\${host}", pool: "\${images}", size: 1GiB }
+  vm:
+    type: virtkit:index:PinnedVm
+    properties:
+      host: \${host}
+      vcpus: 1
+      domainType: qemu
+      memory: { size: 256MiB }
+      disks:
+        - \${root}
+        - source: { rbd: { pool: rbd, image: web-data, monitors: [ { host: mon1.example } ] } }
+          auth: { username: libvirt, secret: "\${ceph}" }
+      nics: [ "\${lan}", { network: "\${lan}", mac: "52:54:00:10:00:02" } ]
+outputs:
+  domainXml: \${vm.domainXml}
+`,
+      );
+      project.init({ cephKey: { value: CEPH_KEY, secret: true } });
+    }, STEP);
+    afterAll(() => project?.remove());
+
+    it("type-checks the references against the schema and plans every resource under its component", () => {
+      const steps = project.previewSteps().map((s) => `${s.op} ${s.type}::${s.name}`);
+      for (const step of [
+        "create virtkit:index:StoragePool::images",
+        "create libvirt:index/pool:Pool::images",
+        "create virtkit:index:VirtualNetwork::lan",
+        "create libvirt:index/network:Network::lan",
+        "create virtkit:index:StorageSecret::ceph",
+        "create pulumi-nodejs:dynamic/virtkit:LibvirtSecret::ceph",
+        "create virtkit:index:Qcow2Volume::root",
+        "create libvirt:index/volume:Volume::root",
+        "create libvirt:index/domain:Domain::vm",
+      ]) {
+        expect(steps).toContain(step);
+      }
+    }, STEP);
+
+    it("keeps the Ceph key out of the preview's plan", () => {
+      const r = project.pulumi("preview", "--diff");
+      expect(r.status).toBe(0);
+      expect(r.output).not.toContain(CEPH_KEY);
     }, STEP);
   });
 });
