@@ -44,6 +44,21 @@ describe("--against a stack export: what pulumi up does to what is deployed", ()
     for (const r of others) expect(got[`libvirt:index/volume:Volume "${r.name}"`]).toEqual(["unchanged", "", null]);
   });
 
+  test("a pinning-only change: a restart, but applied live for a VM with livePinning", () => {
+    const domain = inputsOf("libvirt:index/domain:Domain", "web");
+    domain.cpuTune.vcpuPins[0].cpuSet = "5";
+    domain.cpuTune.emulatorPin = { cpuSet: "4" };
+    const state = [exported("libvirt:index/domain:Domain", "web", domain)];
+    const web = 'libvirt:index/domain:Domain "web"';
+    expect(classes(changesAgainstExport(plan, state))[web]).toEqual(["restart", "cpuTune.emulatorPin,cpuTune.vcpuPins", null]);
+    // what PinnedVm records for livePinning: true (tests/components/livePinning.test.ts)
+    const live = { ...plan, vms: plan.vms.map((vm) => (vm.name === "web" ? { ...vm, livePinning: true } : vm)) };
+    expect(classes(changesAgainstExport(live, state))[web]).toEqual(["live", "cpuTune.emulatorPin,cpuTune.vcpuPins", null]);
+    // anything else with it still restarts
+    domain.vcpu = 3;
+    expect(classes(changesAgainstExport(live, state))[web][0]).toBe("restart");
+  });
+
   test("a new chipset replaces the domain", () => {
     const domain = inputsOf("libvirt:index/domain:Domain", "web");
     domain.os.typeMachine = "pc";

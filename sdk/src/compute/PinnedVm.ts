@@ -5,7 +5,8 @@ import type { LibvirtHost } from "../hypervisor/LibvirtHost";
 import { renderDomainArgs } from "../render/domainArgs";
 import { renderDomainXml } from "../render/domainXml";
 import { withMacs } from "../render/domainModel";
-import { classifyDomainChange, describeChange, DOMAIN_REPLACE_ON_CHANGES, inputDigest } from "../render/changes";
+import { canonicalJson, classifyDomainChange, describeChange, DOMAIN_REPLACE_ON_CHANGES, inputDigest, LIVE_PINNING_FIELDS } from "../render/changes";
+import { LivePinning } from "./livePinningProvider";
 import type { z } from "zod";
 import type { PinnedVmOptions, VmSpecInput } from "../spec/vm";
 import { Qcow2Volume } from "../storage/Qcow2Volume";
@@ -76,11 +77,13 @@ export class PinnedVm extends pulumi.ComponentResource {
   readonly placement: pulumi.Output<PlacementReport>;
   /** The provider's domain UUID (refer to domains by UUID: the provider's id is a number). */
   readonly uuid: pulumi.Output<string>;
+  /** With `livePinning`: the resource that applies the domain's pins live. */
+  readonly livePinning?: LivePinning;
 
   constructor(name: string, args: PinnedVmArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // Validate and place before super(): bad input must fail before anything registers.
     checkUniqueName("virtkit:index:PinnedVm", name, opts);
-    const { spec, model, xml, placement, warnings, cloudInit, graphicsPassword, lateMacs, adopt, lock } = planVm(name, args);
+    const { spec, model, xml, placement, warnings, cloudInit, graphicsPassword, lateMacs, adopt, livePinning, lock } = planVm(name, args);
     requireUniqueName("virtkit:index:PinnedVm", name, opts);
     super("virtkit:index:PinnedVm", name, {}, opts);
     const component = `PinnedVm "${name}"`;
@@ -98,6 +101,8 @@ export class PinnedVm extends pulumi.ComponentResource {
       parent: this,
       provider: host.provider,
       replaceOnChanges: DOMAIN_REPLACE_ON_CHANGES,
+      // with livePinning, pins are LivePinning's: the provider would restart the VM for them
+      ...(livePinning ? { ignoreChanges: LIVE_PINNING_FIELDS } : {}),
       // an existing domain is imported by its UUID, the provider's import id, instead of created
       ...(adopt ? { import: adopt.uuid } : {}),
       // the hostdev networks VFs come from must exist before the domain starts, and outlive it;
@@ -112,10 +117,29 @@ export class PinnedVm extends pulumi.ComponentResource {
     // what the change since the lock (the last virtkit plan) does to the running VM
     const digest = inputDigest(renderDomainArgs(model) as unknown as Record<string, unknown>);
     const runLock = programLock();
-    const change = runLock?.exists ? classifyDomainChange(runLock.section?.hosts[host.hostName]?.vms[name]?.domain, digest) : undefined;
+    const change = runLock?.exists ? classifyDomainChange(runLock.section?.hosts[host.hostName]?.vms[name]?.domain, digest, { livePinning }) : undefined;
     if (change && changeDiagnostics()) void pulumi.log.info(`${component}: ${describeChange(change)}, since ${runLock!.file} (stack ${runLock!.stack})`, this);
     const lockEntry = lock && { ...lock.entry, domain: digest };
-    recordPlannedVm({ component, name, host: host.hostName, domainName: spec.name, domainXml: xml, placement, report, warnings, lockEntry, lockOutcome: lock?.outcome, digest, change });
+    recordPlannedVm({ component, name, host: host.hostName, domainName: spec.name, domainXml: xml, placement, report, warnings, lockEntry, lockOutcome: lock?.outcome, digest, change, livePinning });
+    if (livePinning) {
+      const pins = model.cputune;
+      // The digest of everything but the pins: the provider redefines the domain with its OLD
+      // pins (it ignores theirs) whenever anything else changes, so LivePinning updates after
+      // every domain update and applies the current pins again.
+      const rest = Object.fromEntries(Object.entries(digest).filter(([k]) => !LIVE_PINNING_FIELDS.includes(k)));
+      this.livePinning = new LivePinning(
+        `${name}-pinning`,
+        {
+          uri: host.uriOutput,
+          domain: this.domain.name,
+          vcpuPins: (pins?.vcpupins ?? []).map((p) => ({ vcpu: p.vcpu, cpuSet: p.cpuset })),
+          emulatorPin: pins?.emulatorpin,
+          ioThreadPins: (pins?.iothreadpins ?? []).map((p) => ({ ioThread: p.iothread, cpuSet: p.cpuset })),
+          domainDigest: canonicalJson(rest),
+        },
+        { parent: this, dependsOn: [this.domain] },
+      );
+    }
     this.placement = pulumi.output(report);
     this.uuid = this.domain.uuid;
     this.registerOutputs({ domainXml: this.domainXml, placement: this.placement, uuid: this.uuid });

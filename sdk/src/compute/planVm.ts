@@ -42,9 +42,9 @@ export function planVm(name: string, args: PinnedVmArgs) {
   const host = requireHost(args, component);
   checkShape(args, component);
   checkParts(args, component);
-  const parsedOptions = PinnedVmOptions.safeParse({ domainName: args.domainName, emulator: args.emulator, strictLocality: args.strictLocality, expanderBuses: args.expanderBuses, adopt: args.adopt });
+  const parsedOptions = PinnedVmOptions.safeParse({ domainName: args.domainName, emulator: args.emulator, strictLocality: args.strictLocality, livePinning: args.livePinning, expanderBuses: args.expanderBuses, adopt: args.adopt });
   // a bad domainName is reported as such, not again as the spec's name
-  const options: PinnedVmOptions = parsedOptions.success ? parsedOptions.data : { emulator: "housekeeping", strictLocality: false, expanderBuses: "auto" };
+  const options: PinnedVmOptions = parsedOptions.success ? parsedOptions.data : { emulator: "housekeeping", strictLocality: false, livePinning: false, expanderBuses: "auto" };
   const checks = new InputChecks(component);
   const domainName = options.domainName ?? name;
   const firstVolume = (args.disks ?? []).find((d): d is Qcow2Volume => d instanceof Qcow2Volume);
@@ -100,14 +100,14 @@ export function planVm(name: string, args: PinnedVmArgs) {
   host.claimName("domain", spec.name, component, "domainName");
   if (seedName) host.claimName("volume", seedName, component, "cloudInit");
   for (const { part } of partsOf(args)) part.attachment.commit(component);
-  return { spec, model, xml, placement, warnings, cloudInit: cloudInit as CloudInitPlan | undefined, graphicsPassword, lateMacs, adopt: options.adopt, lock };
+  return { spec, model, xml, placement, warnings, cloudInit: cloudInit as CloudInitPlan | undefined, graphicsPassword, lateMacs, adopt: options.adopt, livePinning: options.livePinning, lock };
 }
 
 /**
  * What decides placement, names or the domain's shape must be known while the program runs:
  * virtkit places VMs then, before anything is created. An Output there is refused, saying so.
  */
-const PLAIN_FIELDS = ["vcpus", "cpu", "pinning", "iothreads", "realtime", "memory", "numa", "disks", "nics", "hostdevs", "chipset", "firmware", "domainType", "running", "domainName", "emulator", "strictLocality", "expanderBuses", "serialConsole", "cdroms", "graphics", "adopt"] as const;
+const PLAIN_FIELDS = ["vcpus", "cpu", "pinning", "iothreads", "realtime", "memory", "numa", "disks", "nics", "hostdevs", "chipset", "firmware", "domainType", "running", "domainName", "emulator", "strictLocality", "livePinning", "expanderBuses", "serialConsole", "cdroms", "graphics", "adopt"] as const;
 function requirePlainFields(args: PinnedVmArgs, checks: InputChecks): void {
   const a = args as unknown as Record<string, unknown>;
   const why = "virtkit validates and places the VM while the program runs, before anything is created (only MACs, cloud-init data and the graphics password may arrive later)";

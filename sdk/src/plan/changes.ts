@@ -58,10 +58,12 @@ export function changesAgainstExport(plan: ProgramPlan, exported: readonly Expor
   const key = (type: string, name: string) => `${type}\u0000${name}`;
   const before = new Map(exported.filter((r) => judged(r.type)).map((r) => [key(r.type, r.urn.split("::").pop()!), r]));
   const out: ResourceChange[] = [];
+  // a PinnedVm's Domain is named after the component
+  const livePinned = new Set(plan.vms.filter((vm) => vm.livePinning).map((vm) => vm.name));
   const classify = (type: string, was: ExportedResource | undefined, now: PlannedResource | undefined): Change => {
     const b = was && inputDigest(was.inputs ?? {});
     const a = now && inputDigest(now.inputs);
-    return type === DOMAIN ? classifyDomainChange(b, a) : classifyVolumeChange(b, a, { protected: was?.protect === true });
+    return type === DOMAIN ? classifyDomainChange(b, a, { livePinning: now !== undefined && livePinned.has(now.name) }) : classifyVolumeChange(b, a, { protected: was?.protect === true });
   };
   const seen = new Set<string>();
   for (const r of plan.resources.filter((x) => x.custom && judged(x.type))) {

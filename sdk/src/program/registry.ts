@@ -38,6 +38,8 @@ export interface PlannedVm {
   readonly digest?: Digest;
   /** What the change since the lock does to the domain; undefined without a lock. */
   readonly change?: Change;
+  /** Its pinning is applied live (the `livePinning` option). */
+  readonly livePinning?: boolean;
 }
 
 /** Filled by Qcow2Volume. */

@@ -75,6 +75,13 @@ export const PinnedVmOptions = z.object({
   /** An SR-IOV NIC or device on another NUMA node than the vCPUs is an error, not a warning. Default false. */
   strictLocality: z.boolean().default(false),
   /**
+   * Apply a change of the pinning alone (vCPU, emulator and iothread pins) to the running
+   * domain with `virsh vcpupin|emulatorpin|iothreadpin --live --config`, without the restart
+   * provider v0.9.7 does on any domain update. Any other change still restarts the VM, and the
+   * pins are re-applied after it. Default false.
+   */
+  livePinning: z.boolean().default(false),
+  /**
    * Adopt a domain that already exists instead of creating one: `{ uuid }` is its libvirt UUID
    * (`virsh domuuid NAME`), the provider's import id. The first `pulumi up` imports the domain
    * (Pulumi's `import` resource option) and manages it from then on; the program must describe
