@@ -45,10 +45,7 @@ describeWithEngine("resource options on virtkit components, on the real Pulumi e
   }, STEP);
 
   afterAll(() => {
-    if (project) {
-      project.pulumi("destroy", "--yes", "--skip-preview");
-      project.remove();
-    }
+    project?.destroyAndRemove();
     for (const c of [`pool-destroy ${tag}`, `pool-undefine ${tag}`]) spawnSync("virsh", ["-q", "-c", uri, c]);
   }, STEP);
 

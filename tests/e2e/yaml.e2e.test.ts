@@ -163,10 +163,7 @@ outputs:
   }, STEP);
 
   afterAll(() => {
-    if (project) {
-      project.pulumi("destroy", "--yes", "--skip-preview");
-      project.remove();
-    }
+    project?.destroyAndRemove();
     for (const c of [`pool-destroy ${tag}`, `pool-undefine ${tag}`]) spawnSync("virsh", ["-q", "-c", uri, c]);
   }, STEP);
 
@@ -241,10 +238,7 @@ outputs:
   }, STEP);
 
   afterAll(() => {
-    if (project) {
-      project.pulumi("destroy", "--yes", "--skip-preview");
-      project.remove();
-    }
+    project?.destroyAndRemove();
   }, STEP);
 
   it("up defines a private libvirt secret of that usage; the key is in neither the state nor the outputs", () => {

@@ -193,4 +193,10 @@ export class PulumiProject {
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+
+  /** A suite's last step: destroy what the stack still has (whatever a failed step left), then the project. */
+  destroyAndRemove(): void {
+    this.pulumi("destroy", "--yes", "--skip-preview");
+    this.remove();
+  }
 }
