@@ -130,6 +130,26 @@ describe("PinnedVm on a known host", () => {
     expect(d.inputs.numaTune.memory.nodeset).toBe("1");
   });
 
+  // found by provider v0.9.7 on a real `up`: libvirt refuses cpuset="" ("Failed to parse bitmap ''")
+  it.each([
+    ["explicit vCPU and emulator pins", { pinning: { vcpus: ["4", "5"], emulator: "6" } }, "6"],
+    ["auto pinning", { pinning: "auto" as const }, undefined],
+  ])("with no housekeeping CPUs on the host, a disk's iothread runs with the emulator, never on an empty cpuset (%s)", async (_, pins, emulator) => {
+    const host = new virtkit.LibvirtHost(uniq("hv"), { uri: uniqueUri(), capabilities, devices });
+    const vmName = uniq("io");
+    const vm = new virtkit.PinnedVm(vmName, { host, vcpus: 2, memory: { size: "1GiB" }, disks: [{ source: { file: "/srv/a.qcow2" } }], ...pins });
+    const xml = await valueOf(vm.domainXml);
+    const d = await registration(resources, "libvirt:index/domain:Domain", vmName);
+    const tune = d.inputs.cpuTune;
+    expect(d.inputs.ioThreads).toBe(1);
+    expect(tune.ioThreadPins ?? []).toEqual(tune.emulatorPin ? [{ ioThread: 1, cpuSet: tune.emulatorPin.cpuSet }] : []);
+    if (emulator) expect(tune.emulatorPin).toEqual({ cpuSet: emulator });
+    expect(JSON.stringify(d.inputs)).not.toMatch(/"cpuSet":""/);
+    expect(xml).not.toMatch(/cpuset=""/);
+    // the XML and the provider arguments say the same pins
+    expect([...xml.matchAll(/<iothreadpin iothread="(\d+)" cpuset="([^"]+)"\/>/g)].map((m) => ({ ioThread: Number(m[1]), cpuSet: m[2] }))).toEqual(tune.ioThreadPins ?? []);
+  });
+
   it("claims hugepages only for the guest cells they back", async () => {
     const host = host2s();
     const vm = new virtkit.PinnedVm(uniq("part"), {

@@ -404,8 +404,11 @@ export class HostLedger implements LedgerView {
     } else {
       for (let id = 1; id <= demand.iothreads; id++) {
         const picked = pickHelperCpus(draft, demand, nodes, `iothread ${id}`, "iothreads");
-        if (Array.isArray(picked)) iothreads.push({ id, hostCpus: picked });
-        else errors.push(picked);
+        if (!Array.isArray(picked)) errors.push(picked);
+        // no housekeeping CPUs on the host: the iothread runs with the emulator, never on an
+        // empty cpuset (libvirt refuses "" at define time)
+        else if (picked.length) iothreads.push({ id, hostCpus: picked });
+        else if (emulator.length) iothreads.push({ id, hostCpus: [...emulator] });
       }
     }
     return { emulator, iothreads };

@@ -48,7 +48,8 @@ export function layoutFromPlacement(vm: VmSpec, placement: PlacementForLayout): 
   return {
     vcpuPins: placement.vcpus.map((v) => ({ vcpu: v.vcpu, cpus: v.hostCpus })),
     emulatorPin: placement.emulator.length ? placement.emulator : undefined,
-    iothreadPins: placement.iothreads.map((t) => ({ iothread: t.id, cpus: t.hostCpus })),
+    // an empty cpuset is no pin: libvirt refuses cpuset=""
+    iothreadPins: placement.iothreads.filter((t) => t.hostCpus.length).map((t) => ({ iothread: t.id, cpus: t.hostCpus })),
     // where placement put the memory (which explicit bindings decided), else where the vCPUs run
     memoryNodes: vm.numa.hostNodes ?? nonEmpty([...new Set([...placement.memory.map((m) => m.node), ...placement.nodes])].sort((a, b) => a - b)),
     memnodes: [
