@@ -55,7 +55,9 @@ describe("the packed package, installed into a project outside the repository", 
   it("ships the SDK and the libvirt binding, not the tests or examples", () => {
     const listing = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).split("\n");
     expect(listing).toContain("package/dist/sdk/src/index.js");
-    expect(listing).toContain("package/sdks/libvirt/bin/index.js");
+    // the binding as `pulumi package add` made it: sources, compiled at install by its own postinstall
+    expect(listing).toContain("package/sdks/libvirt/index.ts");
+    expect(listing).toContain("package/sdks/libvirt/scripts/postinstall.js");
     expect(listing).toContain("package/sdks/libvirt/package.json");
     expect(listing.filter((f) => /^package\/(dist\/)?(tests|examples|bench)\//.test(f))).toEqual([]);
     // the component provider for other languages, and the schema it serves
@@ -87,6 +89,7 @@ describe("the packed package, installed into a project outside the repository", 
     const installed = join(project, "node_modules");
     expect(existsSync(join(installed, "virtkit", "node_modules", "@pulumi", "pulumi"))).toBe(false);
     expect(realpathSync(join(installed, "@pulumi", "libvirt"))).toBe(realpathSync(join(installed, "virtkit", "sdks", "libvirt")));
+    expect(existsSync(join(installed, "virtkit", "sdks", "libvirt", "bin", "index.js"))).toBe(true);
     expect(JSON.parse(readFileSync(join(installed, "virtkit", "package.json"), "utf8")).peerDependencies["@pulumi/pulumi"]).toBeDefined();
   });
 

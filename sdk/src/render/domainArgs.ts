@@ -169,7 +169,7 @@ function diskSourceArgs(disk: DiskModel) {
   return { file: { file: (s as { file: string }).file } };
 }
 
-type InterfaceArgs = NonNullable<libvirt.types.input.DomainDevices["interfaces"]> extends pulumi.Input<pulumi.Input<infer I>[]> ? I : never;
+type InterfaceArgs = libvirt.types.input.DomainDevicesInterface;
 
 const multiqueue = (queues: number | undefined) => (queues !== undefined ? { name: "vhost", queues } : undefined);
 
