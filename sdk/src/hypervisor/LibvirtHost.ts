@@ -12,6 +12,22 @@ import type { HostModel } from "../host/model";
 import { buildHostModel } from "../host/nodedev";
 import { currentProgram, recordPlannedHost, requireUniqueName, sharedHostModel, lockedVmsOf, programLock, type ProgramRecord } from "../program/registry";
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const bindingPackage = require("@pulumi/libvirt/package.json") as { pulumi: { version: string } };
+
+/**
+ * A provider made from a package reference (a parameterized package such as this binding) and
+ * registered without a version option gets, on the run that creates it, the version the
+ * language host reports for the package (0.9.7) and on every later run the plugin's (1.2.0):
+ * one spurious `~version` update after the first `up` (Pulumi 3.248's source_eval). The Node SDK
+ * drops a version given as an option whenever there is a package reference, so an engine-side
+ * transform sets it; with a version option the engine keeps the package's own version on
+ * every run. Under the mock engine (unit tests, `virtkit plan`) there are neither transforms
+ * nor versions.
+ */
+const BRIDGE_PLUGIN_VERSION = bindingPackage.pulumi.version;
+const pinProviderVersion: pulumi.ResourceTransform = ({ props, opts }) => ({ props, opts: { ...opts, version: BRIDGE_PLUGIN_VERSION } });
+
 const LibvirtUri = z.string().regex(/^[a-z][a-z0-9+.-]*:\/\/[^\s]*$/, { message: 'expected a libvirt URI like "qemu+ssh://root@hv1/system"' });
 
 export const LibvirtHostArgsSchema = z.object({
@@ -86,7 +102,7 @@ export class LibvirtHost extends pulumi.ComponentResource {
    * whose program registers only virtkit's own resources (a LUKS volume) needs no provider.
    */
   get provider(): pulumi.ProviderResource {
-    return (this.ownProvider ??= new libvirt.Provider(`${this.hostName}-provider`, { uri: this.uriOutput }, { parent: this }));
+    return (this.ownProvider ??= new libvirt.Provider(`${this.hostName}-provider`, { uri: this.uriOutput }, { parent: this, transforms: pulumi.runtime.hasEngine() ? [pinProviderVersion] : [] }));
   }
 
   /**
