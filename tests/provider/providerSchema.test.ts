@@ -49,13 +49,18 @@ describe("attributeAt", () => {
     it("finds top-level read-only outputs but not the id", () => {
         expect(attributeAt("libvirt_domain", "uuid")).toMatchObject({ kind: "string", readOnly: true });
         expect(attributeAt("libvirt_domain", "id")).toBeUndefined();
+        // the domain's Terraform id is a number: the bridge renames it so the Pulumi id keeps its name
+        expect(attributeAt("libvirt_domain", "domainId")).toEqual({ tfName: "id", kind: "number", required: false, readOnly: true });
         expect(attributeAt("libvirt_volume", "path")).toMatchObject({ readOnly: true });
+        expect(attributeAt("libvirt_volume", "id")).toBeUndefined();
     });
 
     it("reads every resource's schema from the committed schema.json", () => {
         expect(Object.keys(loadProviderSchema().resources).sort()).toEqual([
             "libvirt_cloudinit_disk",
+            "libvirt_combustion",
             "libvirt_domain",
+            "libvirt_ignition",
             "libvirt_network",
             "libvirt_pool",
             "libvirt_volume",
@@ -147,9 +152,24 @@ describe("schemaProblems", () => {
         ]);
     });
 
-    it("flags a nested read-only attribute such as a NUMA cell id", () => {
-        expect(schemaProblems("libvirt_domain", { cpu: { numa: { cells: [{ id: 0, cpus: "0-3", memory: 4 }] } } })).toEqual([
-            "libvirt_domain: cpu.numa.cells[].id is read-only",
+    it("flags a nested read-only attribute such as a volume's target path", () => {
+        expect(schemaProblems("libvirt_volume", { pool: "default", target: { path: "/x.qcow2", format: { type: "qcow2" } } })).toEqual([
+            "libvirt_volume: target.path is read-only",
         ]);
+    });
+
+    it("names required properties missing at the top and in every block the args pass", () => {
+        expect(
+            schemaProblems("libvirt_domain", {
+                cpu: { numa: { cells: [{ cpus: "0-3", memory: 4 }, { cpus: "4-7" }] } },
+                cpuTune: { vcpuPins: [{ vcpu: 0 }], emulatorPin: pulumi.output({}) },
+            }),
+        ).toEqual([
+            "libvirt_domain: cpu.numa.cells[].memory is required and missing",
+            "libvirt_domain: cpuTune.vcpuPins[].cpuSet is required and missing",
+            "libvirt_domain: type is required and missing",
+        ]);
+        // an auto-named name is not required; blocks the args leave out are not looked into
+        expect(schemaProblems("libvirt_volume", { pool: "default" })).toEqual([]);
     });
 });

@@ -1,6 +1,8 @@
 /**
- * Reader of `sdks/libvirt/schema.json`, the attribute tree of the libvirt provider
- * with the Pulumi property names the binding uses (written by scripts/gen-libvirt-sdk.js).
+ * Reader of `sdks/libvirt/schema.json`, the attribute tree of the libvirt provider with the
+ * Pulumi property names the binding uses. scripts/gen-libvirt-sdk writes it from what the
+ * provider binary itself says (Pulumi's mapping of its Terraform schema, joined with the
+ * Pulumi package schema); tests/e2e/bindingDrift.e2e.test.ts keeps the committed file so.
  *
  * Paths use Pulumi names, dots between properties and `[]` after a list or set to step
  * into its elements: `cpuTune.vcpuPins[].cpuSet`, `os.initArgs[]`.
@@ -19,7 +21,7 @@ export interface Attr {
     element?: ElementKind;
     /** Required in the binding's args (an auto-named `name` is not). */
     required: boolean;
-    /** Computed by the provider; never an input. */
+    /** Computed by the provider and neither optional nor required: never an input. */
     readOnly: boolean;
     /** A top-level `name` the bridge fills in when omitted. */
     autoNamed?: boolean;
@@ -34,11 +36,12 @@ export type ResourceType =
     | "libvirt_volume"
     | "libvirt_pool"
     | "libvirt_network"
-    | "libvirt_cloudinit_disk";
+    | "libvirt_cloudinit_disk"
+    | "libvirt_combustion"
+    | "libvirt_ignition";
 
 export interface ResourceSchema {
     token: string;
-    pulumiId: { source: string; kind?: string; value?: string; terraformIdKind?: string };
     /** Top-level properties a program may set. */
     inputs: Record<string, Attr>;
     /** Top-level read-only properties. */
@@ -201,7 +204,8 @@ export function leafFits(attr: Attr, jsType: JsType): boolean {
 
 /**
  * Every problem of an args object against a resource's schema: unknown paths, leaves of
- * the wrong type, read-only properties set. Empty when the args fit.
+ * the wrong type, read-only properties set, then required properties missing from an object
+ * the args do pass (at the top, or inside a block they set). Empty when the args fit.
  */
 export function schemaProblems(resource: ResourceType, args: unknown): string[] {
     const problems: string[] = [];
@@ -216,5 +220,27 @@ export function schemaProblems(resource: ResourceType, args: unknown): string[] 
             problems.push(`${resource}: ${p} is read-only`);
         }
     }
-    return problems;
+    const missing = new Set<string>();
+    const visit = (v: unknown, props: Record<string, Attr>, prefix: string): void => {
+        if (v === null || typeof v !== "object" || Array.isArray(v)) return;
+        const o = v as Record<string, unknown>;
+        // an Output or a Resource stands for a value the args do not show
+        if (o.__pulumiOutput === true || o.__pulumiResource === true) return;
+        const proto = Object.getPrototypeOf(o);
+        if (proto !== Object.prototype && proto !== null) return;
+        for (const [name, attr] of Object.entries(props)) {
+            if (attr.required && (o[name] === undefined || o[name] === null)) missing.add(`${resource}: ${prefix}${name} is required and missing`);
+        }
+        for (const [name, value] of Object.entries(o)) {
+            const attr = Object.prototype.hasOwnProperty.call(props, name) ? props[name] : undefined;
+            if (attr?.properties === undefined || value === undefined || value === null) continue;
+            if ((attr.kind === "list" || attr.kind === "set") && Array.isArray(value)) {
+                for (const e of value) visit(e, attr.properties, `${prefix}${name}[].`);
+            } else if (attr.kind === "object") {
+                visit(value, attr.properties, `${prefix}${name}.`);
+            }
+        }
+    };
+    visit(args, resourceSchema(resource).inputs, "");
+    return [...problems, ...[...missing].sort()];
 }
