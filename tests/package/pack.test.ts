@@ -1,15 +1,13 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { installTarball, packVirtkit } from "../support/pack";
 
 /**
  * virtkit as a user gets it: `npm pack`, then `npm install` of the tarball into a new Pulumi
  * project outside the repository, whose program is planned by the installed `virtkit` command.
  */
-const repo = join(__dirname, "..", "..");
-const npm = (args: string[], cwd: string) => execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 10 * 60 * 1000 });
-
 const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
 import * as virtkit from "virtkit";
 
@@ -31,21 +29,13 @@ describe("the packed package, installed into a project outside the repository", 
 
   beforeAll(() => {
     const out = mkdtempSync(join(tmpdir(), "virtkit-pack-"));
-    // Pack a copy of the sources, so prepack's build runs from nothing and never rewrites
-    // the checkout's dist/ under the other suites' feet.
-    const source = join(out, "source");
-    for (const entry of ["package.json", "package-lock.json", "README.md", "tsconfig.json", "tsconfig.build.json", "bin", "sdk", "sdks"]) {
-      cpSync(join(repo, entry), join(source, entry), { recursive: true, filter: (f) => !/\/sdks\/libvirt\/bin(\/|$)/.test(f) });
-    }
-    symlinkSync(join(repo, "node_modules"), join(source, "node_modules"));
-    const packed = JSON.parse(npm(["pack", "--json", "--pack-destination", out], source)) as { filename: string; files: { path: string }[] }[];
-    tarball = join(out, packed[0].filename);
+    tarball = packVirtkit(out);
     project = join(out, "user-project");
     mkdirSync(project);
     writeFileSync(join(project, "package.json"), JSON.stringify({ name: "user-project", private: true }));
     writeFileSync(join(project, "Pulumi.yaml"), "name: user-project\nruntime: nodejs\n");
     writeFileSync(join(project, "index.ts"), PROGRAM);
-    npm(["install", "--no-audit", "--no-fund", "--prefer-offline", tarball, "ts-node@10", "typescript@5"], project);
+    installTarball(project, tarball, ["ts-node@10", "typescript@5"]);
   }, 10 * 60 * 1000);
 
   afterAll(() => {

@@ -98,14 +98,18 @@ export interface PulumiRun {
  * A Pulumi project of its own in the checkout's `.scratch/` (so `import "virtkit"` resolves to
  * this checkout, as for a program in the repository), with a file backend and passphrase
  * secrets in its own directory: nothing is shared with a user's Pulumi state.
+ *
+ * `parent` makes it elsewhere instead (under `os.tmpdir()`, outside the repository), where the
+ * program resolves virtkit from the project's own node_modules as a user's program does; a
+ * `tsconfig.json` in `files` replaces the one written here.
  */
 export class PulumiProject {
   readonly dir: string;
   readonly stack = "e2e";
 
-  constructor(name: string, files: Record<string, string>) {
-    mkdirSync(join(root, ".scratch"), { recursive: true });
-    this.dir = mkdtempSync(join(root, ".scratch", `${name}-`));
+  constructor(name: string, files: Record<string, string>, parent = join(root, ".scratch")) {
+    mkdirSync(parent, { recursive: true });
+    this.dir = mkdtempSync(join(parent, `${name}-`));
     mkdirSync(join(this.dir, "state"));
     // `main`: without it, Pulumi's Node runtime runs the nearest package.json's entry point,
     // which inside the checkout is virtkit's own
