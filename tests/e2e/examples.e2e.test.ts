@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeWithProvider, PulumiProject } from "../support/engine";
 import { describeWith, hostHasKvm, scratchDir, tools, virsh } from "../support/libvirt";
@@ -98,6 +98,8 @@ describeReal("the examples on the real Pulumi engine against libvirtd", () => {
 
   afterAll(() => {
     for (const p of projects) p.remove();
+    // the image, the sockets and the pools' directories (the exit hook of scratchDir does not always run under jest)
+    rmSync(dir, { recursive: true, force: true });
   }, STEP);
 
   it("nfv-host previews on its host's URI: three domains, their VFs, the GPU", () => {
