@@ -3,10 +3,11 @@ import * as virtkit from "virtkit";
 import { login, TWO_SOCKET_SERVER } from "../hosts";
 
 // Two identical hypervisors, each its own provider (its own URI) and its own ledger.
+const cfg = new pulumi.Config();
 const facts = virtkit.readHostFacts(TWO_SOCKET_SERVER);
 const hosts = {
-  hv1: new virtkit.LibvirtHost("hv1", { uri: "qemu+ssh://root@hv1/system", ...facts, reservedCpus: "0-1,32-33" }),
-  hv2: new virtkit.LibvirtHost("hv2", { uri: "qemu+ssh://root@hv2/system", ...facts, reservedCpus: "0-1,32-33" }),
+  hv1: new virtkit.LibvirtHost("hv1", { uri: cfg.get("hv1Uri") ?? "qemu+ssh://root@hv1/system", ...facts, reservedCpus: "0-1,32-33" }),
+  hv2: new virtkit.LibvirtHost("hv2", { uri: cfg.get("hv2Uri") ?? "qemu+ssh://root@hv2/system", ...facts, reservedCpus: "0-1,32-33" }),
 };
 
 // Anti-affinity: no two web VMs on one host while there are hosts enough.
@@ -21,7 +22,7 @@ const vms = webs.map(
       cpu: { topology: { sockets: 1, cores: 2, threads: 2 } },
       memory: new virtkit.HugepageMemory(`${name}-mem`, { size: "4GiB", pageSize: "2MiB" }),
       nics: [{ type: "network", network: "default" }],
-      cloudInit: login(new pulumi.Config(), name),
+      cloudInit: login(cfg, name),
     }),
 );
 

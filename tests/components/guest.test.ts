@@ -48,7 +48,7 @@ describe("PinnedVm: a guest you can log in to", () => {
     expect(JSON.parse(seed.inputs.metaData)).toEqual({ "instance-id": name, "local-hostname": "web-1" });
     const iso = await registration(resources, "libvirt:index/volume:Volume", `${name}-cloudinit`);
     // in the pool of the VM's first volume; its content is the ISO the provider built
-    expect(iso.inputs).toMatchObject({ name: `${name}-cloudinit.iso`, pool: "vms", target: { format: { type: "raw" } }, create: { content: {} } });
+    expect(iso.inputs).toMatchObject({ name: `${name}-cloudinit.iso`, pool: "vms", target: { format: { type: "iso" } }, create: { content: {} } });
     const d = await registration(resources, "libvirt:index/domain:Domain", name);
     // after every disk: the sata disk is sda, the CD-ROM sdb
     expect(d.inputs.devices.disks[2]).toEqual({ device: "cdrom", source: { volume: { pool: "vms", volume: `${name}-cloudinit.iso` } }, driver: { name: "qemu", type: "raw" }, target: { dev: "sdb", bus: "sata" }, readOnly: true });

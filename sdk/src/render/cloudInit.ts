@@ -60,7 +60,12 @@ export function renderSeedDiskArgs(seed: {
   return compact<libvirt.CloudinitDiskArgs>({ name: seed.volume, userData: seed.userData, metaData: seed.metaData, networkConfig: seed.networkConfig });
 }
 
-/** Arguments of the pool volume the ISO is uploaded to (`create.content.url` takes a local path). */
+/**
+ * Arguments of the pool volume the ISO is uploaded to (`create.content.url` takes a local path).
+ * Its format is `iso`, what libvirt reads back from a file pool for it: declared `raw`, provider
+ * v0.9.7 would propose an update on every later run, which it refuses ("Storage volumes cannot
+ * be updated"). The VM's CD-ROM still reads it with driver type raw.
+ */
 export function renderSeedVolumeArgs(pool: string, volume: string, isoPath: pulumi.Input<string>): libvirt.VolumeArgs {
-  return { name: volume, pool, target: { format: { type: "raw" } }, create: { content: { url: isoPath } } };
+  return { name: volume, pool, target: { format: { type: "iso" } }, create: { content: { url: isoPath } } };
 }
