@@ -40,7 +40,8 @@ describeWithProvider("the committed binding is what scripts/gen-libvirt-sdk make
     const out = join(scratch, "libvirt");
     const r = spawnSync("bash", [join(repo, "scripts", "gen-libvirt-sdk"), "--out", out], {
       cwd: repo,
-      env: { ...process.env, ...env },
+      // its own scratch folder under ours, so the processes it started can be told from others
+      env: { ...process.env, ...env, TMPDIR: scratch },
       encoding: "utf8",
       timeout: 10 * 60 * 1000,
     });
@@ -50,6 +51,19 @@ describeWithProvider("the committed binding is what scripts/gen-libvirt-sdk make
 
   afterAll(() => {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  // `pulumi package` commands leave the bridge they start running; the generator ends them
+  it("leaves no engine process running", () => {
+    const left: string[] = [];
+    for (const pid of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+      try {
+        if (readFileSync(`/proc/${pid}/environ`, "utf8").includes(`PULUMI_BACKEND_URL=file://${scratch}/`)) left.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ")}`);
+      } catch {
+        continue; // ended while we looked
+      }
+    }
+    expect(left).toEqual([]);
   });
 
   it("writes the tool's sources, package.json, .npmignore and schema.json", () => {
