@@ -75,9 +75,9 @@ describe("Qcow2Volume", () => {
 
     const vmName = uniq("e");
     const vm = new virtkit.PinnedVm(vmName, { host, vcpus: 1, memory: { size: "1GiB" }, disks: [vol] });
-    // the provider names the secret by usage (its uuid is read-only in v0.9.7): the volume's path
+    // the disk names the volume's secret by its UUID, as the domain XML does
     const domainInputs = (await registration(resources, "libvirt:index/domain:Domain", vmName)).inputs;
-    expect(domainInputs.devices.disks[0].encryption).toEqual({ format: "luks", secrets: [{ type: "passphrase", usage: `/var/lib/libvirt/images/${volName}.qcow2` }] });
+    expect(domainInputs.devices.disks[0].encryption).toEqual({ format: "luks", secrets: [{ type: "passphrase", uuid: vol.secretUuid }] });
     expect(schemaProblems("libvirt_domain", domainInputs)).toEqual([]);
     expect(await valueOf(vm.domainXml)).toContain(`<secret type="passphrase" uuid="${vol.secretUuid}"/>`);
     // on the wire to the engine it only ever travels inside a secret envelope

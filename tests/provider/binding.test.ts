@@ -368,9 +368,7 @@ describe("schema.json", () => {
         ]);
     });
 
-    it("lets a program set what the provider's documentation called read-only (virtkit still reports them as gaps)", () => {
-        // providerGaps and networkProviderGaps report VLAN tags and disk secret UUIDs as read-only,
-        // and the renderer leaves NUMA cell ids out for the same reason: the provider itself says otherwise
+    it("lets a program set what the provider's documentation called read-only (virtkit now passes VLAN tags and disk secret UUIDs)", () => {
         for (const p of ["devices.interfaces[].vlan.tags[].id", "devices.disks[].encryption.secrets[].uuid", "cpu.numa.cells[].id"]) {
             expect({ p, readOnly: attributeAt("libvirt_domain", p)?.readOnly }).toEqual({ p, readOnly: false });
         }

@@ -16,7 +16,7 @@ import { SriovNic } from "../network/SriovNic";
 import type { VirtualNetwork, VirtualNetworkNic } from "../network/VirtualNetwork";
 import { HugepageMemory } from "./HugepageMemory";
 import { checkUniqueName, changeDiagnostics, programLock, recordPlannedVm, requireUniqueName } from "../program/registry";
-import { encryptedVolumes, planVm, virtualNetworkNic } from "./planVm";
+import { planVm, virtualNetworkNic } from "./planVm";
 import { registerCloudInit, type CloudInitArgs } from "./cloudInit";
 type SpecIn = VmSpecInput;
 type Item<K extends "disks" | "nics" | "hostdevs"> = NonNullable<SpecIn[K]>[number];
@@ -95,9 +95,8 @@ export class PinnedVm extends pulumi.ComponentResource {
     // a network disk's key must be in libvirt before the domain starts
     const secrets = (args.disks ?? []).flatMap((d) => (!(d instanceof Qcow2Volume) && d.auth?.secret instanceof StorageSecret ? [d.auth.secret.secret] : []));
     // virtkit's LUKS volumes have the volume's path as their secret's usage
-    const secretUsages = new Map(encryptedVolumes(args).map(({ index, volume }) => [index, volume.path]));
     const seed = cloudInit && registerCloudInit(name, cloudInit, host, this);
-    this.domain = new libvirt.Domain(name, renderDomainArgs(model, secretUsages, { graphicsPassword, macs: lateMacs }), {
+    this.domain = new libvirt.Domain(name, renderDomainArgs(model, { graphicsPassword, macs: lateMacs }), {
       parent: this,
       provider: host.provider,
       replaceOnChanges: DOMAIN_REPLACE_ON_CHANGES,

@@ -91,7 +91,7 @@ export function planVm(name: string, args: PinnedVmArgs) {
   const layout = placement ? layoutFromPlacement(spec, placement) : layoutFromSpec(spec);
   const model = buildDomainModel(spec, layout, deviceNodes);
   const xml = renderDomainXml(model);
-  warnings.push(...providerGaps(model, { disksWithSecretUsage: new Set(encryptedVolumes(args).map((e) => e.index)) }));
+  warnings.push(...providerGaps(model));
   // Everything checked: only now does the VM take its name and its parts.
   if (spec.graphics && !isLoopback(spec.graphics.listen) && args.graphics?.password === undefined) {
     warnings.push(`graphics: a ${spec.graphics.type} display on ${spec.graphics.listen} without a password is a keyboard on the guest for anyone who reaches the host; give graphics.password or listen on 127.0.0.1`);
@@ -136,11 +136,6 @@ function graphicsPasswordOf(args: PinnedVmArgs, checks: InputChecks) {
   const checked = checks.check(g.password, g.type === "vnc" ? VncPassword : SpicePassword, "graphics.password");
   // a password is a secret whether or not it came as one
   return checked === undefined ? undefined : pulumi.secret(checked);
-}
-
-/** Disks that are encrypted Qcow2Volumes, with their index among the VM's disks. */
-export function encryptedVolumes(args: PinnedVmArgs): { index: number; volume: Qcow2Volume }[] {
-  return (args.disks ?? []).flatMap((d, index) => (d instanceof Qcow2Volume && d.secretUuid ? [{ index, volume: d }] : []));
 }
 
 /** Host NUMA nodes named by the user must exist on the host; the error names the field they wrote. */

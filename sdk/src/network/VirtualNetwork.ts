@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as libvirt from "@pulumi/libvirt";
 import type { z } from "zod";
-import { networkProviderGaps, renderNetworkArgs } from "../render/networkArgs";
+import { renderNetworkArgs } from "../render/networkArgs";
 import { renderNetworkXml } from "../render/networkXml";
 import { NetworkSpec, type NicModel } from "../spec/network";
 import { parseOrThrow } from "../spec/validate";
@@ -69,7 +69,8 @@ export class VirtualNetwork extends pulumi.ComponentResource {
     this.component = component;
     this.spec = spec;
     const xml = renderNetworkXml(spec);
-    this.warnings = networkProviderGaps(spec);
+    // provider v0.9.7 carries every part of a network virtkit says (VLAN tags included)
+    this.warnings = [];
     for (const w of this.warnings) void pulumi.log.warn(`${component}: ${w}`, this);
     this.network = new libvirt.Network(name, renderNetworkArgs(spec), { parent: this, provider: host.provider });
     recordPlannedNetwork({ component, host: host.hostName, networkName: spec.name, networkXml: xml, warnings: this.warnings });

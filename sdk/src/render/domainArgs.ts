@@ -3,6 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { PciAddress } from "../spec/pci";
 import { compact, PRESENT } from "./args";
 import { networkSource, type DiskModel, type DomainModel, type InterfaceModel } from "./domainModel";
+import { vlanArgs } from "./networkArgs";
 
 /**
  * The provider view of a DomainModel: arguments of `libvirt.Domain` (provider
@@ -13,12 +14,12 @@ export type DomainArgs = libvirt.DomainArgs;
 
 /**
  * What the domain XML says but provider v0.9.7 cannot carry, so it is reported to users
- * instead of dropped silently. In its schema `devices.controllers[].pci.target` and every
- * device `address` have no attributes (no expander-bus busNr or NUMA node, no guest PCI
- * address), `vlan.tags[].id` and `encryption.secrets[].uuid` are read-only, and a vhost-user source
- * is documented with a required `dev` that libvirt's XML does not have.
+ * instead of dropped silently. In its schema (internal/generated/*_schema.gen.go)
+ * `devices.controllers[].pci.target` and every device `address` have no attributes (no
+ * expander-bus busNr or NUMA node, no guest PCI address), and a vhost-user source requires a
+ * `dev` that libvirt's XML does not have.
  */
-export function providerGaps(d: DomainModel, known: { disksWithSecretUsage?: ReadonlySet<number> } = {}): string[] {
+export function providerGaps(d: DomainModel): string[] {
   const gaps: string[] = [];
   const expanders = d.controllers.flatMap((c) => (c.kind === "expander" ? [c] : []));
   if (expanders.length) {
@@ -30,21 +31,11 @@ export function providerGaps(d: DomainModel, known: { disksWithSecretUsage?: Rea
   const placed = d.interfaces.filter((n) => n.kind === "hostdev" && n.guestAddress).length + d.hostdevs.filter((h) => h.guestAddress).length;
   if (placed) gaps.push(`guest PCI addresses: provider v0.9.7 cannot place ${placed} passthrough device(s) behind their node's expander bus`);
   d.interfaces.forEach((n, i) => {
-    if ("vlan" in n && n.vlan !== undefined) {
-      gaps.push(`nics[${i}]: provider v0.9.7 has vlan.tags[].id read-only, so VLAN ${n.vlan} is not set; set it on the VF (ip link set PF vf N vlan ${n.vlan}) or use a hostdev network with a port group`);
-    }
-  });
-  d.interfaces.forEach((n, i) => {
     if (n.kind === "vhostuser") {
       gaps.push(
         `nics[${i}]: provider v0.9.7's vhost_user source requires a "dev" that libvirt's vhostuser interface has no counterpart for; ` +
           `virtkit passes the socket ${n.path} there and as chardev.unix (path, mode ${n.mode}): check \`virsh dumpxml\` after \`pulumi up\``,
       );
-    }
-  });
-  d.disks.forEach((disk, i) => {
-    if (disk.encryptionSecretUuid && !known.disksWithSecretUsage?.has(i)) {
-      gaps.push(`disks[${i}]: provider v0.9.7 has encryption.secrets[].uuid read-only, so the disk is declared LUKS without naming secret ${disk.encryptionSecretUuid}`);
     }
   });
   return gaps;
@@ -60,11 +51,7 @@ export interface DomainInputs {
 
 const hostAddress = (a: PciAddress) => ({ domain: a.domain, bus: a.bus, slot: a.slot, function: a.function });
 
-/**
- * @param secretUsages for disks (by index) whose LUKS secret libvirt is to find by its usage,
- * the usage: v0.9.7 cannot name a disk's secret by UUID (read-only), but can by usage.
- */
-export function renderDomainArgs(d: DomainModel, secretUsages: ReadonlyMap<number, pulumi.Input<string>> = new Map(), inputs: DomainInputs = {}): DomainArgs {
+export function renderDomainArgs(d: DomainModel, inputs: DomainInputs = {}): DomainArgs {
   return compact<DomainArgs>({
     name: d.name,
     type: d.type,
@@ -82,9 +69,8 @@ export function renderDomainArgs(d: DomainModel, secretUsages: ReadonlyMap<numbe
       check: d.cpu.check,
       topology: d.cpu.topology && { ...d.cpu.topology },
       features: d.cpu.features.length ? d.cpu.features.map((f) => ({ name: f.name, policy: f.policy })) : undefined,
-      // cell ids are read-only in the provider: cells are numbered by their order
       numa: d.cpu.cells.length
-        ? { cells: d.cpu.cells.map((c) => ({ cpus: c.cpus, memory: c.memoryKiB, unit: "KiB", memAccess: c.memAccess })) }
+        ? { cells: d.cpu.cells.map((c) => ({ id: c.id, cpus: c.cpus, memory: c.memoryKiB, unit: "KiB", memAccess: c.memAccess })) }
         : undefined,
     },
     memoryBacking: d.memoryBacking && {
@@ -109,17 +95,13 @@ export function renderDomainArgs(d: DomainModel, secretUsages: ReadonlyMap<numbe
     os: { type: "hvm", typeArch: "x86_64", typeMachine: d.os.machine, firmware: d.os.firmware, bootDevices: [{ dev: "hd" }] },
     features: { acpi: true, apic: PRESENT },
     devices: {
-      disks: d.disks.map((disk, i) => ({
+      disks: d.disks.map((disk) => ({
         device: disk.device,
         source: diskSourceArgs(disk),
         driver: { name: "qemu", type: disk.format, cache: disk.cache, io: disk.io, discard: disk.discard, ioThread: disk.iothread },
         target: { dev: disk.target, bus: disk.bus },
         readOnly: disk.readonly || undefined,
-        encryption: secretUsages.has(i)
-          ? { format: "luks", secrets: [{ type: "passphrase", usage: secretUsages.get(i) }] }
-          : disk.encryptionSecretUuid
-            ? { format: "luks" }
-            : undefined,
+        encryption: disk.encryptionSecretUuid ? { format: "luks", secrets: [{ type: "passphrase", uuid: disk.encryptionSecretUuid }] } : undefined,
       })),
       interfaces: d.interfaces.map((n, i) => {
         const args = interfaceArgs(n);
@@ -159,7 +141,7 @@ function diskSourceArgs(disk: DiskModel) {
         protocol: net.protocol,
         name: net.name,
         hosts: net.hosts.map((h) => ({ name: h.name, port: String(h.port) })),
-        // a secret's uuid is read-only in v0.9.7; its usage is not
+        // by usage, as the domain XML names it
         auth: disk.auth && { username: disk.auth.username, secret: { type: disk.auth.secretType, usage: disk.auth.secretUsage } },
       },
     };
@@ -177,7 +159,7 @@ function interfaceArgs(n: InterfaceModel): InterfaceArgs {
   const mac = n.mac ? { address: n.mac } : undefined;
   switch (n.kind) {
     case "network":
-      return { mac, trustGuestRxFilters: n.trust ? "yes" : undefined, source: { network: { network: n.network } }, model: n.model ? { type: n.model } : undefined, driver: multiqueue(n.queues) };
+      return { mac, trustGuestRxFilters: n.trust ? "yes" : undefined, source: { network: { network: n.network } }, model: n.model ? { type: n.model } : undefined, driver: multiqueue(n.queues), vlan: vlanArgs(n.vlan) };
     case "bridge":
       return {
         mac,
@@ -197,6 +179,6 @@ function interfaceArgs(n: InterfaceModel): InterfaceArgs {
         driver: n.queues !== undefined ? { queues: n.queues } : undefined,
       };
     case "hostdev":
-      return { mac, managed: true, trustGuestRxFilters: n.trust ? "yes" : undefined, source: { hostdev: { pci: { address: hostAddress(n.source) } } } };
+      return { mac, managed: true, trustGuestRxFilters: n.trust ? "yes" : undefined, source: { hostdev: { pci: { address: hostAddress(n.source) } } }, vlan: vlanArgs(n.vlan) };
   }
 }

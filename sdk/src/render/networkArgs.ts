@@ -2,7 +2,7 @@ import type * as libvirt from "@pulumi/libvirt";
 import type { NetworkSpec } from "../spec/network";
 import { compact, PRESENT } from "./args";
 
-/** Arguments of `libvirt.Network`: the same network as {@link renderNetworkXml}, less what {@link networkProviderGaps} reports. */
+/** Arguments of `libvirt.Network`: the same network as {@link renderNetworkXml}. */
 export function renderNetworkArgs(net: NetworkSpec): libvirt.NetworkArgs {
   const common = { name: net.name, autostart: net.autostart };
   switch (net.mode) {
@@ -21,20 +21,11 @@ export function renderNetworkArgs(net: NetworkSpec): libvirt.NetworkArgs {
       return { ...common, forward: { mode: "bridge" }, bridge: { name: net.bridge } };
     case "openvswitch":
       // the params branch names the virtualport's type (openvswitch)
-      return { ...common, forward: { mode: "bridge" }, bridge: { name: net.bridge }, virtualPort: { params: { openVSwitch: PRESENT } } };
+      return compact<libvirt.NetworkArgs>({ ...common, forward: { mode: "bridge" }, bridge: { name: net.bridge }, virtualPort: { params: { openVSwitch: PRESENT } }, vlan: vlanArgs(net.vlan) });
     case "hostdev":
-      return { ...common, forward: { mode: "hostdev", managed: true, pfs: [{ dev: net.pf }] } };
+      return compact<libvirt.NetworkArgs>({ ...common, forward: { mode: "hostdev", managed: true, pfs: [{ dev: net.pf }] }, vlan: vlanArgs(net.vlan) });
   }
 }
 
-/**
- * What the network XML says but provider v0.9.7 cannot carry: its `vlan.tags[].id` is
- * read-only, so a VLAN on an OVS network or a VF pool is not set.
- */
-export function networkProviderGaps(net: NetworkSpec): string[] {
-  if ((net.mode === "openvswitch" || net.mode === "hostdev") && net.vlan !== undefined) {
-    const instead = net.mode === "hostdev" ? "set it on the VFs on the host (ip link set PF vf N vlan TAG)" : "set it on the ports in OVS (ovs-vsctl set port PORT tag=TAG)";
-    return [`vlan: provider v0.9.7 has vlan.tags[].id read-only, so VLAN ${net.vlan} is not set on network "${net.name}"; ${instead}`];
-  }
-  return [];
-}
+/** A VLAN tag as the provider takes it (`vlan.tags[].id`, settable since provider v0.9.5). */
+export const vlanArgs = (tag: number | undefined) => (tag === undefined ? undefined : { tags: [{ id: tag }] });

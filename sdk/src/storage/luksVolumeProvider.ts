@@ -5,9 +5,9 @@ import { capacityChange, growVolume } from "./volumeGrowth";
  * A LUKS-encrypted volume, made the way libvirt needs it: a `volume`-usage secret holding
  * the passphrase, then the volume whose `<encryption>` names that secret.
  *
- * Why not the libvirt provider: in v0.9.7 the volume's `target.encryption.secret.uuid` is
- * read-only and it has no secret resource, so its LUKS volumes reach libvirt without a
- * secret ("missing secret uuid or usage attribute"). This dynamic provider runs `virsh`
+ * Why not the libvirt provider: v0.9.7 has no secret resource, so nothing of it could hold
+ * the passphrase for the secret its volume's `target.encryption.secret.uuid` names, and a
+ * passphrase must stay a Pulumi secret end to end. This dynamic provider runs `virsh`
  * against the host's URI (as the provider would connect to it) and never puts the
  * passphrase on a command line: it goes through a 0600 file that is removed at once.
  */
