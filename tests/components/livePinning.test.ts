@@ -15,7 +15,7 @@ describe("PinnedVm livePinning", () => {
     const name = uniq("vm");
     const vm = new virtkit.PinnedVm(name, { host, ...spec, domainName: `${name}-dom`, livePinning: true }, { transformations: [domain.transformation, pinning.transformation] });
     expect(domain.byName(name)?.opts.ignoreChanges).toEqual(["cpuTune.vcpuPins", "cpuTune.emulatorPin", "cpuTune.ioThreadPins"]);
-    expect(domain.byName(name)?.opts.replaceOnChanges).toEqual(["name", "type", "os.typeMachine", "os.firmware"]);
+    expect(domain.byName(name)?.opts.replaceOnChanges).toEqual(["name", "type"]);
     expect(pinning.byName(`${name}-pinning`)?.opts.dependsOn).toEqual([vm.domain]);
     expect(vm.livePinning).toBeDefined();
     const pins = await registration(resources, LIVE_PINNING, `${name}-pinning`);

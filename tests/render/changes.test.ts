@@ -41,13 +41,21 @@ describe("what a change does to a domain (provider v0.9.7)", () => {
   test.each([
     ["name", { name: "db2" }, "name"],
     ["hypervisor type", { domainType: "qemu" as const }, "type"],
-    ["chipset", { chipset: "i440fx" as const }, "os.typeMachine"],
-    ["firmware", { firmware: "efi" as const }, "os.firmware"],
-  ])("replaces the domain: %s (replaceOnChanges)", (_, over, field) => {
+  ])("replaces the domain: %s (the provider requires replacement)", (_, over, field) => {
     const c = classifyDomainChange(before, digestOf(over));
     expect(c.class).toBe("replace-domain");
     expect(c.fields).toContain(field);
     expect(c.effect).toBe("replaces the domain (a new VM; its volumes stay)");
+  });
+
+  // provider v0.9.7 applies these as an update: the domain is redefined under its UUID
+  test.each([
+    ["chipset", { chipset: "i440fx" as const }, "os.typeMachine"],
+    ["firmware", { firmware: "efi" as const }, "os.firmware"],
+  ])("restarts the domain under its UUID: %s", (_, over, field) => {
+    const c = classifyDomainChange(before, digestOf(over));
+    expect(c.class).toBe("restart");
+    expect(c.fields).toContain(field);
   });
 
   test("created and deleted", () => {

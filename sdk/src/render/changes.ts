@@ -7,8 +7,13 @@ import { createHash } from "node:crypto";
  * kept in the placement lock and made from a `pulumi stack export` alike.
  */
 
-/** Domain fields whose change replaces the domain (`replaceOnChanges`): a new VM; its volumes stay. */
-export const DOMAIN_REPLACE_ON_CHANGES = ["name", "type", "os.typeMachine", "os.firmware"];
+/**
+ * Domain fields whose change replaces the domain: a new VM with a new UUID; its volumes stay.
+ * These are the fields provider v0.9.7 itself requires replacement for (RequiresReplace in its
+ * schema); any other change, the chipset and firmware included, it applies as an update, which
+ * redefines the domain under its UUID (a real `up` shows it).
+ */
+export const DOMAIN_REPLACE_ON_CHANGES = ["name", "type"];
 
 /** Domain fields libvirt can change on a running domain (`virsh vcpupin|emulatorpin|iothreadpin --live --config`). */
 export const LIVE_PINNING_FIELDS = ["cpuTune.vcpuPins", "cpuTune.emulatorPin", "cpuTune.ioThreadPins"];
