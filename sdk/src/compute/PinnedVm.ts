@@ -65,8 +65,8 @@ export { DOMAIN_REPLACE_ON_CHANGES };
  * With `adopt: { uuid }` the domain is not created but imported: `pulumi up` adopts the
  * running domain of that UUID (what `virtkit import` writes).
  *
- * Changes: name, hypervisor type, chipset or firmware replace the domain. Every other
- * change updates it, which provider v0.9.7 does by stopping a running domain, redefining
+ * Changes: name or hypervisor type replace the domain (provider v0.9.7 requires it). Every
+ * other change, chipset and firmware included, updates it, which provider v0.9.7 does by stopping a running domain, redefining
  * it and starting it again: an update is a restart.
  */
 export class PinnedVm extends pulumi.ComponentResource {

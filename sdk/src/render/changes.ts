@@ -127,8 +127,9 @@ export function classifyDomainChange(before: Digest | undefined, after: Digest |
 /**
  * What changing a volume does: provider v0.9.7 cannot update a volume in place (upstream
  * #1325), so any change replaces it and loses its data; a protected volume's replacement is
- * refused by the engine. With `growsInPlace` (an unencrypted Qcow2Volume) a larger capacity
- * is grown in place by virtkit and a smaller one refused.
+ * refused by the engine. With `growsInPlace` (a Qcow2Volume: VolumeCapacity grows a plain one,
+ * LuksVolume an encrypted one) a larger capacity is grown in place by virtkit and a smaller
+ * one refused.
  */
 export function classifyVolumeChange(before: Digest | undefined, after: Digest | undefined, options: { protected: boolean; growsInPlace?: boolean }): Change {
   if (!before && !after) return change("unchanged");
@@ -136,7 +137,7 @@ export function classifyVolumeChange(before: Digest | undefined, after: Digest |
   if (!after) return change("delete", [], options.protected || undefined);
   const fields = changedFields(before, after);
   if (fields.length === 0) return change("unchanged");
-  // virtkit grows an unencrypted Qcow2Volume itself instead of letting the provider replace it; a shrink is refused
+  // virtkit grows a Qcow2Volume itself instead of letting the provider replace it; a shrink is refused
   if (options.growsInPlace && fields.length === 1 && fields[0] === "capacity" && typeof before.capacity === "number" && typeof after.capacity === "number") {
     if (after.capacity > before.capacity) return change("grow-volume", fields);
     return { class: "replace-volume", fields, refused: true, effect: "a shrink: refused (virtkit grows volumes, never shrinks them)" };

@@ -197,7 +197,7 @@ export class Qcow2Volume extends pulumi.ComponentResource {
     // what the volume is made of; the passphrase is a secret and cannot be compared
     const digest = inputDigest({ name: this.volumeName, pool: this.poolName, capacity: a.size, format: a.format, baseImage: base ?? null, secretUuid: this.secretUuid ?? null });
     const lock = programLock();
-    const change = lock?.exists ? classifyVolumeChange(lock.section?.volumes[name]?.digest, digest, { protected: isProtected, growsInPlace: !this.secretUuid }) : undefined;
+    const change = lock?.exists ? classifyVolumeChange(lock.section?.volumes[name]?.digest, digest, { protected: isProtected, growsInPlace: true }) : undefined;
     if (change && changeDiagnostics()) void pulumi.log.info(`${component}: ${describeChange(change)}, since ${lock!.file} (stack ${lock!.stack})`, this);
     recordPlannedVolume({ component, name, host: this.host.hostName, digest, protected: isProtected, change });
   }
