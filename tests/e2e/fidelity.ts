@@ -67,11 +67,42 @@ export function fidelity(ourXml: string, liveXml: string): FidelityRow[] {
   });
 }
 
-/** A Markdown table of what was not carried as it was, and the count of what was. */
+/** The seed's three kinds of virtual resources, and the platform around them, by where a fact sits in the domain. */
+export type Area = "compute" | "storage" | "network" | "platform";
+
+export function areaOf(fact: string): Area {
+  if (/^domain\/(vcpu|cpu|cputune|iothreads|memory|currentMemory|memoryBacking|numatune)\b/.test(fact)) return "compute";
+  if (/^domain\/devices\/disk/.test(fact)) return "storage";
+  if (/^domain\/devices\/(interface|hostdev)/.test(fact)) return "network";
+  return "platform";
+}
+
+/** Per area: facts, carried as written, changed into an equivalent, lost. */
+export function fidelityByArea(rows: readonly FidelityRow[]): Record<Area, { facts: number; carried: number; changed: number; lost: number }> {
+  const out = Object.fromEntries((["compute", "storage", "network", "platform"] as const).map((a) => [a, { facts: 0, carried: 0, changed: 0, lost: 0 }])) as Record<Area, { facts: number; carried: number; changed: number; lost: number }>;
+  for (const r of rows) {
+    const a = out[areaOf(r.fact)];
+    a.facts++;
+    a[r.verdict]++;
+  }
+  return out;
+}
+
+/** A Markdown table per area, then one of what was not carried as it was. */
 export function formatFidelity(rows: readonly FidelityRow[]): string {
   const carried = rows.filter((r) => r.verdict === "carried").length;
   const other = rows.filter((r) => r.verdict !== "carried");
-  const lines = [`${carried} of ${rows.length} facts carried as written.`, "", "| fact | virtkit | libvirt after `pulumi up` | verdict | why |", "|---|---|---|---|---|"];
+  const areas = Object.entries(fidelityByArea(rows)).map(([area, n]) => `| ${area} | ${n.facts} | ${n.carried} | ${n.changed} | ${n.lost} | ${n.facts ? ((100 * n.carried) / n.facts).toFixed(1) : "-"} % |`);
+  const lines = [
+    `${carried} of ${rows.length} facts carried as written.`,
+    "",
+    "| area | facts | carried | changed (equivalent) | lost | carried |",
+    "|---|---:|---:|---:|---:|---:|",
+    ...areas,
+    "",
+    "| fact | virtkit | libvirt after `pulumi up` | verdict | why |",
+    "|---|---|---|---|---|",
+  ];
   for (const r of other) lines.push(`| \`${r.fact}\` | \`${r.ours}\` | ${r.live === undefined ? "(absent)" : `\`${r.live}\``} | ${r.verdict} | ${r.why ?? "unexplained"} |`);
   return lines.join("\n") + "\n";
 }

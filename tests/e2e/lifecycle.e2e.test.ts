@@ -23,6 +23,9 @@ function freeHugepages(): number {
   return existsSync(f) ? Number(readFileSync(f, "utf8")) : 0;
 }
 
+/** qemu-img info of an image a running QEMU may hold open (-U: no lock taken). */
+const imageInfo = (path: string) => JSON.parse(execFileSync("qemu-img", ["info", "-U", "--output=json", path], { encoding: "utf8" }));
+
 const qemuPid = (name: string): string | undefined => {
   const f = `/run/libvirt/qemu/${name}.pid`;
   return existsSync(f) ? readFileSync(f, "utf8").trim() : undefined;
@@ -59,6 +62,8 @@ describeWithProvider("virtkit on the real Pulumi engine against libvirtd (qemu:/
       hugepages: freeHugepages() >= 32,
       dataSize: "32MiB",
       dataAllowReplace: false,
+      livePinning: false,
+      idle: { name: `${tag}-idle`, memoryMiB: 64, vlan: 42, uri: "qemu:///system?socket=/run/libvirt/libvirt-sock" },
     };
     project = new PulumiProject("e2e", { "index.ts": PROGRAM, "knobs.json": JSON.stringify(knobs, null, 2) });
     project.init({ luksPassphrase: { value: "correct horse battery staple", secret: true } });
@@ -73,6 +78,7 @@ describeWithProvider("virtkit on the real Pulumi engine against libvirtd (qemu:/
     }
     quiet([`destroy ${tag}`]);
     quiet([`undefine ${tag} --nvram`]);
+    quiet([`undefine ${tag}-idle --nvram`]);
     quiet([`net-destroy ${tag}`]);
     quiet([`net-undefine ${tag}`]);
     quiet([`pool-destroy ${tag}`]);
@@ -94,6 +100,8 @@ describeWithProvider("virtkit on the real Pulumi engine against libvirtd (qemu:/
         "pulumi-nodejs:dynamic/virtkit:LuksVolume::data",
         "virtkit:index:PinnedVm::vm",
         "libvirt:index/domain:Domain::vm",
+        "virtkit:index:PinnedVm::idle",
+        "libvirt:index/domain:Domain::idle",
       ]),
     );
     expect(steps.filter((s) => s.op !== "create" && s.op !== "same")).toEqual([]);
@@ -116,20 +124,28 @@ describeWithProvider("virtkit on the real Pulumi engine against libvirtd (qemu:/
     expect(placementFacts(domainOf(live))).toEqual(placementFacts(domainOf(String(out.domainXml))));
     expect(String(out.uuid)).toMatch(/^[0-9a-f-]{36}$/);
     // the LUKS volume exists with a header, keyed by its secret
-    const info = JSON.parse(execFileSync("qemu-img", ["info", "--output=json", String(out.dataPath)], { encoding: "utf8" }));
+    const info = imageInfo(String(out.dataPath));
     expect(info["format-specific"].data.encrypt.format).toBe("luks");
     // and the passphrase is a secret in the state, never plain text
     const state = project.ok("stack", "export").stdout;
     expect(state).not.toContain("correct horse battery staple");
+    // the idle VM is defined, not started, and keeps the VLAN the provider was given
+    expect(virsh(uri, [`domstate ${tag}-idle`]).trim()).toBe("shut off");
+    expect(virsh(uri, [`dumpxml --inactive ${tag}-idle`])).toMatch(/<vlan>\s*<tag id='42'\/>/);
   }, STEP);
 
-  it("reports what the provider carried of virtkit's domain XML", () => {
+  it("reports what the provider carried of virtkit's domain XML, fact by fact and per area", () => {
     const out = project.outputs();
-    const rows = fidelity(String(out.domainXml), virsh(uri, [`dumpxml ${tag}`]));
+    const rows = [
+      ...fidelity(String(out.domainXml), virsh(uri, [`dumpxml --inactive ${tag}`])),
+      ...fidelity(String(out.idleXml), virsh(uri, [`dumpxml --inactive ${tag}-idle`])),
+    ];
     const report = formatFidelity(rows);
     writeFileSync(join(__dirname, "..", "..", ".scratch", "fidelity.md"), report);
-     
-    console.log(`fidelity of ${tag} (virtkit's domainXml vs virsh dumpxml after pulumi up):\n${report}`);
+    console.log(`fidelity of ${tag} and ${tag}-idle (virtkit's domainXml vs virsh dumpxml --inactive after pulumi up):\n${report}`);
+    // both domains are read: the idle VM's VLAN among them, carried
+    expect(rows.filter((r) => r.fact === "domain/name#text").map((r) => r.verdict)).toEqual(["carried", "carried"]);
+    expect(rows.find((r) => r.fact === "domain/devices/interface/vlan/tag@id")).toMatchObject({ ours: "42", verdict: "carried" });
     // every fact is carried, or changed or lost for a reason the table states
     expect(rows.filter((r) => r.verdict !== "carried" && !r.why)).toEqual([]);
   }, STEP);
@@ -138,20 +154,40 @@ describeWithProvider("virtkit on the real Pulumi engine against libvirtd (qemu:/
     expect(project.drift()).toBe("");
   }, STEP);
 
-  it("a chipset or domain-name change previews as a replacement of the domain", () => {
+  // provider v0.9.7 requires replacement only for the name and the hypervisor type; virtkit's classes follow it
+  it("a chipset change is an update: up redefines the domain under its UUID and restarts it", () => {
+    const uuid = virsh(uri, [`domuuid ${tag}`]).trim();
+    const before = qemuPid(tag);
     set({ chipset: "i440fx" });
-    expect(project.previewSteps().find((s) => s.type === "libvirt:index/domain:Domain")?.op).toBe("replace");
-    set({ chipset: "q35", domainName: `${tag}-renamed` });
-    expect(project.previewSteps().find((s) => s.type === "libvirt:index/domain:Domain")?.op).toBe("replace");
-    set({ domainName: tag });
+    expect(project.previewSteps().find((s) => s.type === "libvirt:index/domain:Domain" && s.name === "vm")?.op).toBe("update");
+    project.ok("up", "--yes", "--skip-preview");
+    expect(virsh(uri, [`domstate ${tag}`]).trim()).toBe("running");
+    expect(virsh(uri, [`domuuid ${tag}`]).trim()).toBe(uuid);
+    expect(virsh(uri, [`dumpxml --inactive ${tag}`])).toMatch(/machine='pc-i440fx-/);
+    expect(qemuPid(tag)).not.toBe(before);
   }, STEP);
 
-  it("a size change of the protected data volume is refused before anything changes", () => {
+  it("a domain-name change previews as a replacement of the domain", () => {
+    set({ domainName: `${tag}-renamed` });
+    const op = project.previewSteps().find((s) => s.type === "libvirt:index/domain:Domain" && s.name === "vm")?.op;
+    set({ domainName: tag });
+    expect(op).toBe("replace");
+  }, STEP);
+
+  it("the encrypted data volume grows in place under the running VM, and a shrink is refused before anything changes", () => {
+    const out = project.outputs();
+    const before = qemuPid(tag);
     set({ dataSize: "48MiB" });
-    const r = project.pulumi("preview");
+    const steps = project.previewSteps().filter((s) => s.op !== "same");
+    expect(steps.map((s) => `${s.op} ${s.type}::${s.name}`)).toEqual(["update pulumi-nodejs:dynamic/virtkit:LuksVolume::data"]);
+    project.ok("up", "--yes", "--skip-preview");
+    expect(imageInfo(String(out.dataPath))["virtual-size"]).toBe(48 * 1024 * 1024);
+    expect(qemuPid(tag)).toBe(before);
     set({ dataSize: "32MiB" });
-    expect(r.status).not.toBe(0);
-    expect(r.output).toMatch(/marked for protection/);
+    const shrink = project.pulumi("preview");
+    set({ dataSize: "48MiB" });
+    expect(shrink.status).not.toBe(0);
+    expect(shrink.output).toMatch(/cannot shrink from 48MiB to 32MiB/);
   }, STEP);
 
   it("a pinning change previews as an update, and up restarts the running domain with the new pins", () => {
@@ -167,8 +203,34 @@ describeWithProvider("virtkit on the real Pulumi engine against libvirtd (qemu:/
       ["1", "0"],
     ]);
     // provider v0.9.7 updates by shutdown (forced after its timeout), undefine, define, start
+    expect(virsh(uri, [`domuuid ${tag}`]).trim()).toBe(String(project.outputs().uuid));
     expect(qemuPid(tag)).toBeDefined();
     expect(qemuPid(tag)).not.toBe(before);
+  }, STEP);
+
+  it("with livePinning a pinning change is applied live: same QEMU process, new pins", () => {
+    set({ livePinning: true });
+    project.ok("up", "--yes", "--skip-preview");
+    const before = qemuPid(tag);
+    set({ pins: ["0", "1"] });
+    const changed = project.previewSteps().filter((s) => s.op !== "same").map((s) => `${s.op} ${s.type}::${s.name}`);
+    expect(changed).toEqual(["update pulumi-nodejs:dynamic/virtkit:LivePinning::vm-pinning"]);
+    project.ok("up", "--yes", "--skip-preview");
+    expect(qemuPid(tag)).toBe(before);
+    const pins = virsh(uri, [`vcpupin ${tag}`]);
+    expect([...pins.matchAll(/^\s*(\d+)\s+(\S+)\s*$/gm)].map((m) => [m[1], m[2]])).toEqual([
+      ["0", "0"],
+      ["1", "1"],
+    ]);
+    expect(project.drift()).toBe("");
+  }, STEP);
+
+  it("a change to a VM that is not running waits for its next start", () => {
+    set({ idle: { ...knobs.idle, memoryMiB: 96 } });
+    expect(project.previewSteps().find((s) => s.type === "libvirt:index/domain:Domain" && s.name === "idle")?.op).toBe("update");
+    project.ok("up", "--yes", "--skip-preview");
+    expect(virsh(uri, [`domstate ${tag}-idle`]).trim()).toBe("shut off");
+    expect(virsh(uri, [`dumpxml --inactive ${tag}-idle`])).toMatch(/<memory unit='KiB'>98304<\/memory>/);
   }, STEP);
 
   it("destroy leaves no domain, volume, secret or network behind", () => {

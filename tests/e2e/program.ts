@@ -23,6 +23,10 @@ export interface Knobs {
   dataSize: string;
   /** Allow the encrypted data volume to be replaced (unprotects it, so destroy may remove it). */
   dataAllowReplace: boolean;
+  /** Pins applied live by virtkit's LivePinning instead of the provider's restart. */
+  livePinning: boolean;
+  /** A second VM, defined and never started: a VLAN on its NIC, and its memory (MiB) to change while it is off. */
+  idle: { name: string; memoryMiB: number; vlan: number; uri: string };
 }
 
 export const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
@@ -64,9 +68,29 @@ const vm = new virtkit.PinnedVm(
     disks: [root, data],
     nics: [{ type: "network", network: k.network, mac: "52:54:00:e2:e0:01" }],
     running: true,
+    livePinning: k.livePinning,
   },
   { dependsOn: [net] },
 );
+
+// never started: libvirt refuses a VLAN on this kind of network at start, not at define. On a
+// host of its own (another URI of the same libvirtd, no capabilities), so it is not placed.
+const idleHost = new virtkit.LibvirtHost("idle-host", { uri: k.idle.uri });
+const idle = new virtkit.PinnedVm(
+  "idle",
+  {
+    host: idleHost,
+    vcpus: 1,
+    domainType: k.domainType,
+    domainName: k.idle.name,
+    memory: { size: \`\${k.idle.memoryMiB}MiB\` },
+    // a VF from a hostdev network, the NIC kind that takes a VLAN; defined only, never started
+    nics: [{ type: "hostdev-network", network: k.network, mac: "52:54:00:e2:e0:02", vlan: k.idle.vlan }],
+    running: false,
+  },
+  { dependsOn: [net] },
+);
+export const idleXml = idle.domainXml;
 
 export const domainXml = vm.domainXml;
 export const uuid = vm.uuid;

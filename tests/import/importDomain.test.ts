@@ -142,6 +142,10 @@ describe("the program virtkit import writes", () => {
   const vm = importDomain(nfvGuest);
   const program = emitProgram([vm], { uri: "qemu:///system", source: "nfv-guest.xml" });
 
+  it("says to remove adopt after the first pulumi up, which a kept adopt would turn into a replacement", () => {
+    expect(program).toContain("// Remove `adopt` after the first successful `pulumi up`: kept, a later `up` replaces the domain.");
+  });
+
   it("declares the host, the memory, the VF, the device and the VM, adopted by UUID", () => {
     expect(program).toContain('const host = new virtkit.LibvirtHost("host", { uri: "qemu:///system" });');
     expect(program).toContain('new virtkit.HugepageMemory("nfv-guest-memory", { size: "4GiB", pageSize: "1GiB", locked: true })');

@@ -62,7 +62,12 @@ function vmCode(vm: ImportedVm, variable: (base: string) => string): string {
   const name = vm.domainName;
   const v = variable(name);
   lines.push(`// ${name}${vm.uuid ? ` (uuid ${vm.uuid})` : ""}`);
-  if (vm.uuid) lines.push("// adopted, not created: `pulumi up` imports the domain by its UUID (adopt), then manages it");
+  if (vm.uuid) {
+    lines.push("// adopted, not created: `pulumi up` imports the domain by its UUID (adopt), then manages it.");
+    // provider 0.9.7 keeps no Pulumi id for a domain: a later run that still says adopt
+    // imports it again as a replacement, which undefines it (see the README)
+    lines.push("// Remove `adopt` after the first successful `pulumi up`: kept, a later `up` replaces the domain.");
+  }
   for (const n of vm.notImported) lines.push(`// not imported: ${n.element} (${n.reason})`);
   for (const c of vm.changed) lines.push(`// virtkit says: ${c.element} (${c.reason})`);
   if (vm.invalid.length) {
