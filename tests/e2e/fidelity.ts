@@ -8,6 +8,7 @@ export interface FidelityRow {
   readonly fact: string;
   readonly ours: string;
   readonly live: string | undefined;
+  /** `changed`: libvirt spells the same fact otherwise; `lost`: absent, or another value. */
   readonly verdict: "carried" | "changed" | "lost";
   /** Why a fact is changed or lost, where that is known. */
   readonly why?: string;
@@ -18,8 +19,17 @@ const NORMALISED: { fact: RegExp; why: string; same: (ours: string, live: string
   { fact: /^domain\/os\/type@machine$/, why: "libvirt expands the alias to the versioned machine type", same: (o, l) => l.startsWith(`pc-${o}-`) || (o === "pc" && l.startsWith("pc-i440fx-")) },
 ];
 
-/** Facts the provider is known not to carry, with the reason. */
-const KNOWN_LOSSES: { fact: RegExp; why: string }[] = [];
+/** Facts provider v0.9.7 cannot carry (its schema has no attribute for them; virtkit warns at preview), with the reason. */
+const KNOWN_LOSSES: { fact: RegExp; why: string }[] = [
+  {
+    fact: /^domain\/devices\/controller(\[\d+\])?\/target(@busNr|\/node#text)$/,
+    why: "`devices.controllers[].pci.target` has no attributes in provider v0.9.7: libvirt numbers the expander bus itself, and the bus has no NUMA node",
+  },
+  {
+    fact: /^domain\/devices\/(controller|hostdev|interface)(\[\d+\])?\/address@(domain|bus|slot|function)$/,
+    why: "a device `address` has no attributes in provider v0.9.7: libvirt assigns the guest PCI address itself",
+  },
+];
 
 type Leaves = Map<string, string>;
 
@@ -59,11 +69,10 @@ export function fidelity(ourXml: string, liveXml: string): FidelityRow[] {
   return [...ours].map(([fact, value]): FidelityRow => {
     const got = live.get(fact);
     if (got === value) return { fact, ours: value, live: got, verdict: "carried" };
-    if (got !== undefined) {
-      const norm = NORMALISED.find((n) => n.fact.test(fact) && n.same(value, got));
-      return { fact, ours: value, live: got, verdict: "changed", why: norm?.why };
-    }
-    return { fact, ours: value, live: undefined, verdict: "lost", why: KNOWN_LOSSES.find((k) => k.fact.test(fact))?.why };
+    const norm = got !== undefined ? NORMALISED.find((n) => n.fact.test(fact) && n.same(value, got)) : undefined;
+    if (norm) return { fact, ours: value, live: got, verdict: "changed", why: norm.why };
+    // absent, or another value that is not an equivalent spelling
+    return { fact, ours: value, live: got, verdict: "lost", why: KNOWN_LOSSES.find((k) => k.fact.test(fact))?.why };
   });
 }
 

@@ -25,7 +25,11 @@ export interface Knobs {
   dataAllowReplace: boolean;
   /** Pins applied live by virtkit's LivePinning instead of the provider's restart. */
   livePinning: boolean;
-  /** A second VM, defined and never started: a VLAN on its NIC, and its memory (MiB) to change while it is off. */
+  /**
+   * A second VM, defined and never started, with what the running one cannot have here: a VLAN
+   * on a VF NIC, a vhost-user NIC on shared hugepages, two guest NUMA cells with a PCIe expander
+   * bus and a passthrough device behind it, a VNC display. Its memory (MiB) changes while it is off.
+   */
   idle: { name: string; memoryMiB: number; vlan: number; uri: string };
 }
 
@@ -80,12 +84,19 @@ const idle = new virtkit.PinnedVm(
   "idle",
   {
     host: idleHost,
-    vcpus: 1,
     domainType: k.domainType,
     domainName: k.idle.name,
-    memory: { size: \`\${k.idle.memoryMiB}MiB\` },
-    // a VF from a hostdev network, the NIC kind that takes a VLAN; defined only, never started
-    nics: [{ type: "hostdev-network", network: k.network, mac: "52:54:00:e2:e0:02", vlan: k.idle.vlan }],
+    vcpus: 2,
+    memory: { size: \`\${k.idle.memoryMiB}MiB\`, hugepages: { pageSize: "2MiB" }, access: "shared" },
+    numa: { cells: [{ cpus: "0", memory: \`\${k.idle.memoryMiB / 2}MiB\` }, { cpus: "1", memory: \`\${k.idle.memoryMiB / 2}MiB\` }] },
+    expanderBuses: [{ guestNode: 1 }],
+    hostdevs: [{ address: "0000:3b:00.0", guestNode: 1 }],
+    graphics: { type: "vnc" },
+    nics: [
+      // a VF from a hostdev network, the NIC kind that takes a VLAN
+      { type: "hostdev-network", network: k.network, mac: "52:54:00:e2:e0:02", vlan: k.idle.vlan },
+      { type: "vhostuser", path: \`/run/\${k.idle.name}.sock\`, mode: "server", mac: "52:54:00:e2:e0:03" },
+    ],
     running: false,
   },
   { dependsOn: [net] },
