@@ -6,6 +6,7 @@ import { renderDomainArgs } from "../render/domainArgs";
 import { renderDomainXml } from "../render/domainXml";
 import { withMacs } from "../render/domainModel";
 import { canonicalJson, classifyDomainChange, describeChange, DOMAIN_REPLACE_ON_CHANGES, inputDigest, LIVE_PINNING_FIELDS } from "../render/changes";
+import type { DomainModel } from "../render/domainModel";
 import { LivePinning } from "./livePinningProvider";
 import type { z } from "zod";
 import type { PinnedVmOptions, VmSpecInput } from "../spec/vm";
@@ -94,14 +95,13 @@ export class PinnedVm extends pulumi.ComponentResource {
     const volumes = (args.disks ?? []).filter((d): d is Qcow2Volume => d instanceof Qcow2Volume);
     // a network disk's key must be in libvirt before the domain starts
     const secrets = (args.disks ?? []).flatMap((d) => (!(d instanceof Qcow2Volume) && d.auth?.secret instanceof StorageSecret ? [d.auth.secret.secret] : []));
-    // virtkit's LUKS volumes have the volume's path as their secret's usage
     const seed = cloudInit && registerCloudInit(name, cloudInit, host, this);
     this.domain = new libvirt.Domain(name, renderDomainArgs(model, { graphicsPassword, macs: lateMacs }), {
       parent: this,
       provider: host.provider,
       replaceOnChanges: DOMAIN_REPLACE_ON_CHANGES,
       // with livePinning, pins are LivePinning's: the provider would restart the VM for them
-      ...(livePinning ? { ignoreChanges: LIVE_PINNING_FIELDS } : {}),
+      ...ignoring([...(livePinning ? LIVE_PINNING_FIELDS : []), ...vhostUserDevPaths(model)]),
       // an existing domain is imported by its UUID, the provider's import id, instead of created
       ...(adopt ? { import: adopt.uuid } : {}),
       // the hostdev networks VFs come from must exist before the domain starts, and outlive it;
@@ -157,3 +157,15 @@ function withDependsOn(own: pulumi.Resource[], extra: pulumi.ComponentResourceOp
   if (Array.isArray(extra)) return [...own, ...extra];
   return pulumi.output(extra as pulumi.Input<pulumi.Resource | pulumi.Resource[]>).apply((e) => [...own, ...(Array.isArray(e) ? e : [e])]);
 }
+
+/**
+ * A vhost-user NIC's `source.vhostUser.dev`: required by provider v0.9.7's schema, but libvirt's
+ * interface has no counterpart, so the provider never reads it back and every preview would
+ * show it added, an update that restarts the VM on each `up` (seen on a real `up`). virtkit
+ * passes the socket path there and ignores its changes; the socket itself is `chardev.unix`.
+ */
+function vhostUserDevPaths(model: DomainModel): string[] {
+  return model.interfaces.flatMap((n, i) => (n.kind === "vhostuser" ? [`devices.interfaces[${i}].source.vhostUser.dev`] : []));
+}
+
+const ignoring = (paths: string[]) => (paths.length ? { ignoreChanges: paths } : {});
