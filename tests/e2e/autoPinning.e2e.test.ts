@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeWithProvider, PulumiProject } from "../support/engine";
-import { hostHasKvm, scratchDir, virsh } from "../support/libvirt";
+import { hostHasKvm, removePool, scratchDir, scratchPool, vcpuPins, virsh } from "../support/libvirt";
 
 /**
  * `pinning: "auto"` from this machine's own `virsh capabilities`, under the real engine and
@@ -37,7 +37,7 @@ export const dataPath = data.path;
 `;
 
 /** The vCPU pins of a domain's persistent definition, as vCPU -> cpuset. */
-const configPins = (name: string) => Object.fromEntries([...virsh(uri, [`vcpupin --config ${name}`]).matchAll(/^\s*(\d+)\s+(\S+)\s*$/gm)].map((m) => [Number(m[1]), m[2]]));
+const configPins = (name: string) => Object.fromEntries(vcpuPins(uri, name, true).map(([vcpu, cpus]) => [Number(vcpu), cpus]));
 
 describeWithProvider("pinning \"auto\" from the host's own capabilities, and a domain replaced, on the real engine", () => {
   const dir = scratchDir();
@@ -45,7 +45,7 @@ describeWithProvider("pinning \"auto\" from the host's own capabilities, and a d
   const capabilities = join(dir, "capabilities.xml");
 
   beforeAll(() => {
-    virsh(uri, [`pool-define-as ${tag} dir --target ${join(dir, "pool")}`, `pool-build ${tag}`, `pool-start ${tag}`]);
+    scratchPool(uri, tag, join(dir, "pool"));
     writeFileSync(capabilities, virsh(uri, ["capabilities"]));
     project = new PulumiProject("e2e-auto", { "index.ts": program(capabilities, tag) });
     project.init();
@@ -53,7 +53,8 @@ describeWithProvider("pinning \"auto\" from the host's own capabilities, and a d
 
   afterAll(() => {
     project?.destroyAndRemove();
-    for (const c of [`undefine ${tag}`, `undefine ${tag}-renamed`, `pool-destroy ${tag}`, `pool-undefine ${tag}`]) spawnSync("virsh", ["-q", "-c", uri, c]);
+    for (const c of [`undefine ${tag}`, `undefine ${tag}-renamed`]) spawnSync("virsh", ["-q", "-c", uri, c]);
+    removePool(uri, tag);
   }, STEP);
 
   it("up pins each vCPU where virtkit placed it", () => {

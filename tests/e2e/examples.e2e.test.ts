@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeWithProvider, PulumiProject } from "../support/engine";
-import { describeWith, hostHasKvm, scratchDir, tools, virsh } from "../support/libvirt";
+import { describeWith, hostHasKvm, scratchDir, tools, vcpuPins, virsh } from "../support/libvirt";
 
 /**
  * The examples as a user runs them, on the real Pulumi engine, the terraform-provider bridge and
@@ -197,8 +197,7 @@ describeReal("the examples on the real Pulumi engine against libvirtd", () => {
     it("up runs the domain, pinned and with the CPU its domain type can give", () => {
       p.ok("up", "--yes", "--skip-preview");
       expect(virsh(uri, [`domstate ${tag}`]).trim()).toBe("running");
-      const pins = virsh(uri, [`vcpupin ${tag}`]);
-      expect([...pins.matchAll(/^\s*(\d+)\s+(\S+)\s*$/gm)].map((m) => [m[1], m[2]])).toEqual([
+      expect(vcpuPins(uri, tag)).toEqual([
         ["0", "0"],
         ["1", "1"],
       ]);

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeWithProvider, PulumiProject } from "../support/engine";
-import { hostHasKvm, virsh } from "../support/libvirt";
+import { hostHasKvm, vcpuPins, virsh } from "../support/libvirt";
 import { installTarball, packVirtkit } from "../support/pack";
 
 /**
@@ -194,7 +194,7 @@ describeWithProvider("the packed package installed outside the repository, on th
     const out = project.outputs();
     const paths = out.paths as { root: string; data: string; secure: string };
     expect(virsh(uri, [`domstate ${tag}`]).trim()).toBe("running");
-    expect([...virsh(uri, [`vcpupin ${tag}`]).matchAll(/^\s*(\d+)\s+(\S+)\s*$/gm)].map((m) => [m[1], m[2]])).toEqual([
+    expect(vcpuPins(uri, tag)).toEqual([
       ["0", "0"],
       ["1", "1"],
     ]);

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeWithProvider, PulumiProject } from "../support/engine";
-import { hostHasKvm, scratchDir, virsh } from "../support/libvirt";
+import { hostHasKvm, scratchDir, vcpuPins, virsh } from "../support/libvirt";
 import { domainOf, placementFacts } from "../support/domainFacts";
 import { fidelity, formatFidelity } from "./fidelity";
 import { type Knobs, PROGRAM } from "./program";
@@ -111,8 +111,7 @@ describeWithProvider("virtkit on the real Pulumi engine against libvirtd (qemu:/
     project.ok("up", "--yes", "--skip-preview");
     const out = project.outputs();
     expect(virsh(uri, [`domstate ${tag}`]).trim()).toBe("running");
-    const pins = virsh(uri, [`vcpupin ${tag}`]);
-    expect([...pins.matchAll(/^\s*(\d+)\s+(\S+)\s*$/gm)].map((m) => [m[1], m[2]])).toEqual([
+    expect(vcpuPins(uri, tag)).toEqual([
       ["0", "0"],
       ["1", "1"],
     ]);
@@ -202,8 +201,7 @@ describeWithProvider("virtkit on the real Pulumi engine against libvirtd (qemu:/
     const before = qemuPid(tag);
     project.ok("up", "--yes", "--skip-preview");
     expect(virsh(uri, [`domstate ${tag}`]).trim()).toBe("running");
-    const pins = virsh(uri, [`vcpupin ${tag}`]);
-    expect([...pins.matchAll(/^\s*(\d+)\s+(\S+)\s*$/gm)].map((m) => [m[1], m[2]])).toEqual([
+    expect(vcpuPins(uri, tag)).toEqual([
       ["0", "1"],
       ["1", "0"],
     ]);
@@ -222,8 +220,7 @@ describeWithProvider("virtkit on the real Pulumi engine against libvirtd (qemu:/
     expect(changed).toEqual(["update pulumi-nodejs:dynamic/virtkit:LivePinning::vm-pinning"]);
     project.ok("up", "--yes", "--skip-preview");
     expect(qemuPid(tag)).toBe(before);
-    const pins = virsh(uri, [`vcpupin ${tag}`]);
-    expect([...pins.matchAll(/^\s*(\d+)\s+(\S+)\s*$/gm)].map((m) => [m[1], m[2]])).toEqual([
+    expect(vcpuPins(uri, tag)).toEqual([
       ["0", "0"],
       ["1", "1"],
     ]);

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { describeWithProvider, PulumiProject } from "../support/engine";
-import { scratchDir, virsh } from "../support/libvirt";
+import { removePool, scratchDir, scratchPool } from "../support/libvirt";
 
 /**
  * No process outlives the pulumi command that started it. The terraform-provider bridge starts
@@ -63,7 +63,7 @@ describeWithProvider("no engine process outlives its pulumi command", () => {
   let project: PulumiProject;
 
   beforeAll(() => {
-    virsh(uri, [`pool-define-as ${tag} dir --target ${join(dir, "pool")}`, `pool-build ${tag}`, `pool-start ${tag}`]);
+    scratchPool(uri, tag, join(dir, "pool"));
     for (const name of ["a", "b"]) symlinkSync("/run/libvirt/libvirt-sock", join(dir, name));
     project = new PulumiProject("e2e-procs", { "index.ts": program(dir) });
     project.init();
@@ -71,7 +71,7 @@ describeWithProvider("no engine process outlives its pulumi command", () => {
 
   afterAll(() => {
     project?.destroyAndRemove();
-    for (const c of [`pool-destroy ${tag}`, `pool-undefine ${tag}`]) spawnSync("virsh", ["-q", "-c", uri, c]);
+    removePool(uri, tag);
   }, STEP);
 
   it.each([

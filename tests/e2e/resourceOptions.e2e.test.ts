@@ -1,8 +1,7 @@
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeWithEngine, PulumiProject } from "../support/engine";
-import { scratchDir, virsh } from "../support/libvirt";
+import { removePool, scratchDir, scratchPool } from "../support/libvirt";
 
 /**
  * The resource options a program gives a virtkit component, on the real engine (the mock one
@@ -39,14 +38,14 @@ describeWithEngine("resource options on virtkit components, on the real Pulumi e
   const log = () => readFileSync(join(project.dir, "transformed.log"), "utf8").trim().split("\n");
 
   beforeAll(() => {
-    virsh(uri, [`pool-define-as ${tag} dir --target ${join(dir, "pool")}`, `pool-build ${tag}`, `pool-start ${tag}`]);
+    scratchPool(uri, tag, join(dir, "pool"));
     project = new PulumiProject("e2e-opts", { "index.ts": program("old", false) });
     project.init();
   }, STEP);
 
   afterAll(() => {
     project?.destroyAndRemove();
-    for (const c of [`pool-destroy ${tag}`, `pool-undefine ${tag}`]) spawnSync("virsh", ["-q", "-c", uri, c]);
+    removePool(uri, tag);
   }, STEP);
 
   it("a transform given to a component sees the component and the resources under it", () => {

@@ -78,6 +78,21 @@ export function virsh(uri: string, commands: string[]): string {
   return execFileSync("virsh", ["-q", "-c", uri, commands.join(" ; ")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
+/** A domain's vCPU pins as `virsh vcpupin` lists them, `[vcpu, cpuset]` each; `config`: its persistent definition. */
+export function vcpuPins(uri: string, domain: string, config = false): [string, string][] {
+  return [...virsh(uri, [`vcpupin ${config ? "--config " : ""}${domain}`]).matchAll(/^\s*(\d+)\s+(\S+)\s*$/gm)].map((m) => [m[1], m[2]]);
+}
+
+/** A started dir pool of the test's own, its files under `dir`. */
+export function scratchPool(uri: string, name: string, dir: string): void {
+  virsh(uri, [`pool-define-as ${name} dir --target ${dir}`, `pool-build ${name}`, `pool-start ${name}`]);
+}
+
+/** Stops and undefines a pool, whatever state a failed test left it in. */
+export function removePool(uri: string, name: string): void {
+  for (const c of [`pool-destroy ${name}`, `pool-undefine ${name}`]) spawnSync("virsh", ["-q", "-c", uri, c]);
+}
+
 /** Writes `xml` to a temp file and returns its path (for `define FILE` inside `virsh()`). */
 export function tempXml(xml: string, name = "doc.xml"): string {
   const file = join(scratchDir(), name);
