@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderVm } from "../../sdk/src/render";
-import type { VmSpecInput } from "../../sdk/src/spec/vm";
+import type { VmSpecInput } from "../../sdk/src/schema/vm";
 import { argValues, describeWith, hostHasKvm, jsonArgs, mountedHugepageSizes, qemuArgv } from "../support/libvirt";
 import { vmSpec } from "../support/vms";
 

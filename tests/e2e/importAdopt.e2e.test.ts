@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderVm } from "../../sdk/src/render";
-import { VmSpec } from "../../sdk/src/spec/vm";
+import { VmSpec } from "../../sdk/src/schema/vm";
 import { describeWithProvider, PulumiProject } from "../support/engine";
 import { hostHasKvm, scratchDir, virsh } from "../support/libvirt";
 

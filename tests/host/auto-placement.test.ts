@@ -1,6 +1,6 @@
 import { HostLedger, parseCapabilities } from "../../sdk/src/host";
-import { formatPciAddress } from "../../sdk/src/spec/pci";
-import { GiB, MiB } from "../../sdk/src/spec/units";
+import { formatPciAddress } from "../../sdk/src/schema/pci";
+import { GiB, MiB } from "../../sdk/src/schema/units";
 import { RESERVED, readFixture, twoSocketHost, twoSocketLedger, vcpuHostCpus, vm } from "./fixtures";
 
 const host = twoSocketHost();

@@ -1,5 +1,5 @@
 import { HostModelError, parseCapabilities } from "../../sdk/src/host";
-import { GiB, KiB, MiB } from "../../sdk/src/spec/units";
+import { GiB, KiB, MiB } from "../../sdk/src/schema/units";
 import { readFixture } from "./fixtures";
 
 describe("parseCapabilities on the two-socket server", () => {

@@ -1,5 +1,5 @@
 import { capacityReport, formatCapacityTable, HostLedger, parseCapabilities, type HostModel } from "../../sdk/src/host";
-import { GiB, MiB } from "../../sdk/src/spec/units";
+import { GiB, MiB } from "../../sdk/src/schema/units";
 import { readFixture, twoSocketHost, twoSocketLedger, vm } from "./fixtures";
 
 /** Two VMs on node 1: 8 SMT vCPUs on 1GiB pages with a VF, 4 vCPUs on 2MiB pages with a dedicated emulator. */

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from "fs";
 import { join } from "path";
 import { buildHostModel, HostLedger, type HostModel, type VmDemand } from "../../sdk/src/host";
-import { GiB } from "../../sdk/src/spec/units";
+import { GiB } from "../../sdk/src/schema/units";
 
 /** Fixtures shared by the host-layer tests. */
 export const FIXTURES = join(__dirname, "..", "fixtures", "hosts");

@@ -1,7 +1,7 @@
 import { HostLedger, HostModelError, type HostModel } from "../../sdk/src/host";
-import { formatCpuset } from "../../sdk/src/spec/cpuset";
-import { parsePciAddress } from "../../sdk/src/spec/pci";
-import { GiB } from "../../sdk/src/spec/units";
+import { formatCpuset } from "../../sdk/src/schema/cpuset";
+import { parsePciAddress } from "../../sdk/src/schema/pci";
+import { GiB } from "../../sdk/src/schema/units";
 import { RESERVED, pinnedVm, twoSocketHost, twoSocketLedger, vm } from "./fixtures";
 
 const vf = (owner: string, extra: { pf?: string; address?: string } = {}) => ({

@@ -1,5 +1,5 @@
 import { buildHostModel, HostModelError, parseNodedevs } from "../../sdk/src/host";
-import { formatPciAddress, parsePciAddress } from "../../sdk/src/spec/pci";
+import { formatPciAddress, parsePciAddress } from "../../sdk/src/schema/pci";
 import { readFixture, twoSocketNodedevs } from "./fixtures";
 
 const devices = parseNodedevs(twoSocketNodedevs());

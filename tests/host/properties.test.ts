@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { capacityReport, type HostLedger, type VmDemand } from "../../sdk/src/host";
-import { GiB, MiB } from "../../sdk/src/spec/units";
+import { GiB, MiB } from "../../sdk/src/schema/units";
 import { RESERVED, twoSocketLedger } from "./fixtures";
 
 /**

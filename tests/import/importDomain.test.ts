@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { compareScopeFacts, DomainImportError, emitProgram, importDomain, scopeFacts } from "../../sdk/src/import";
-import { importSummary, parseImportArgs } from "../../sdk/src/plan/importCommand";
-import { VmSpec } from "../../sdk/src/spec/vm";
+import { importSummary, parseImportArgs } from "../../sdk/src/cli/import/importCommand";
+import { VmSpec } from "../../sdk/src/schema/vm";
 
 /** A KVM guest as `virsh dumpxml --inactive` prints it: everything virtkit can say, and a serial port and VNC it cannot. */
 const nfvGuest = readFileSync(join(__dirname, "..", "fixtures", "import", "nfv-guest.xml"), "utf8");

@@ -2,8 +2,8 @@ import { buildDomainModel, renderDomainArgs, renderDomainXml, layoutFromPlacemen
 import { HostLedger } from "../../sdk/src/host";
 import { RESERVED, twoSocketHost } from "../host/fixtures";
 import { renderCloudConfig, renderMetaData, renderNetworkArgs, renderSeedDiskArgs, renderSeedVolumeArgs, renderVolumeArgs } from "../../sdk/src/render";
-import { parseOrThrow } from "../../sdk/src/spec/validate";
-import { NetworkSpec, VolumeSpec } from "../../sdk/src/spec";
+import { parseOrThrow } from "../../sdk/src/schema/validate";
+import { NetworkSpec, VolumeSpec } from "../../sdk/src/schema";
 import { flattenPaths, schemaProblems } from "../support/providerSchema";
 import { legacyInput, nfvInput, vmSpec } from "../support/vms";
 

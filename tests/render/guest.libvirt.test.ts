@@ -2,7 +2,7 @@ import { renderVm } from "../../sdk/src/render";
 import { argValues, describeWith, qemuArgv, tempXml, virsh, virtXmlValidate } from "../support/libvirt";
 import { domainOf, type Node } from "../support/domainFacts";
 import { vmSpec } from "../support/vms";
-import type { VmSpecInput } from "../../sdk/src/spec";
+import type { VmSpecInput } from "../../sdk/src/schema";
 
 /** A guest to log in to: a disk, the serial console (default), a display, the cloud-init seed on a CD-ROM. */
 const guest = (over: Partial<VmSpecInput> = {}): VmSpecInput => ({

@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { parseXml, renderNetworkXml, renderVm } from "../../sdk/src/render";
-import { NetworkSpec, type NetworkSpecInput } from "../../sdk/src/spec/network";
-import { parseOrThrow } from "../../sdk/src/spec/validate";
+import { NetworkSpec, type NetworkSpecInput } from "../../sdk/src/schema/network";
+import { parseOrThrow } from "../../sdk/src/schema/validate";
 import { domainOf, type Node } from "../support/domainFacts";
 import { describeWith, tempXml, virsh, virtXmlValidate } from "../support/libvirt";
 import { vmSpec } from "../support/vms";

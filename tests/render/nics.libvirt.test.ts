@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { renderVm } from "../../sdk/src/render";
-import type { VmSpecInput } from "../../sdk/src/spec/vm";
+import type { VmSpecInput } from "../../sdk/src/schema/vm";
 import { domainOf, type Node } from "../support/domainFacts";
 import { argValues, describeWith, jsonArgs, qemuArgv, tempXml, virsh, virtXmlValidate } from "../support/libvirt";
 import { vmSpec } from "../support/vms";

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { renderVolumeXml } from "../../sdk/src/render";
-import { parseOrThrow } from "../../sdk/src/spec/validate";
-import { VolumeSpec } from "../../sdk/src/spec/storage";
+import { parseOrThrow } from "../../sdk/src/schema/validate";
+import { VolumeSpec } from "../../sdk/src/schema/storage";
 import { describeWith, scratchDir, tempXml, virsh, virtXmlValidate } from "../support/libvirt";
 
 const volume = (input: unknown) => parseOrThrow(VolumeSpec, input, "test volume");

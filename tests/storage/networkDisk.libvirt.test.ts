@@ -2,10 +2,10 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderPoolXml, renderVm } from "../../sdk/src/render";
-import { PoolSpec } from "../../sdk/src/spec";
-import { parseOrThrow } from "../../sdk/src/spec/validate";
-import { stableUuid } from "../../sdk/src/storage/Qcow2Volume";
-import { storageSecretProvider, type StorageSecretInputs } from "../../sdk/src/storage/storageSecretProvider";
+import { PoolSpec } from "../../sdk/src/schema";
+import { parseOrThrow } from "../../sdk/src/schema/validate";
+import { stableUuid } from "../../sdk/src/storage/qcow2Volume/Qcow2Volume";
+import { storageSecretProvider, type StorageSecretInputs } from "../../sdk/src/storage/storageSecret/storageSecretProvider";
 import { describeWith, jsonArgs, qemuArgv, scratchDir, tempXml, virsh, virtXmlValidate } from "../support/libvirt";
 import { vmSpec } from "../support/vms";
 

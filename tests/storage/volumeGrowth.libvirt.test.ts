@@ -1,10 +1,10 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { renderVm, renderVolumeXml } from "../../sdk/src/render";
-import { VolumeSpec } from "../../sdk/src/spec";
-import { parseOrThrow } from "../../sdk/src/spec/validate";
-import { luksVolumeProvider, type LuksVolumeInputs, type LuksVolumeOutputs } from "../../sdk/src/storage/luksVolumeProvider";
-import { stableUuid } from "../../sdk/src/storage/Qcow2Volume";
-import { volumeCapacityProvider, type VolumeCapacityInputs, type VolumeCapacityOutputs } from "../../sdk/src/storage/volumeCapacityProvider";
+import { VolumeSpec } from "../../sdk/src/schema";
+import { parseOrThrow } from "../../sdk/src/schema/validate";
+import { luksVolumeProvider, type LuksVolumeInputs, type LuksVolumeOutputs } from "../../sdk/src/storage/qcow2Volume/luksVolumeProvider";
+import { stableUuid } from "../../sdk/src/storage/qcow2Volume/Qcow2Volume";
+import { volumeCapacityProvider, type VolumeCapacityInputs, type VolumeCapacityOutputs } from "../../sdk/src/storage/qcow2Volume/volumeCapacityProvider";
 import { capacityChange } from "../../sdk/src/storage/volumeGrowth";
 import { describeWith, scratchDir, tempXml, virsh } from "../support/libvirt";
 import { vmSpec } from "../support/vms";

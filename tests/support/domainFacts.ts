@@ -1,5 +1,5 @@
 import { parseXml } from "../../sdk/src/render";
-import { parseCpuset } from "../../sdk/src/spec/cpuset";
+import { parseCpuset } from "../../sdk/src/schema/cpuset";
 
 /** Elements that virsh may print once or many times, always read as arrays. */
 export const ARRAYS = ["vcpupin", "iothreadpin", "memnode", "cell", "feature", "hostdev", "interface", "controller", "page", "disk", "vcpusched"];

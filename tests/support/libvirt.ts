@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type DriverOffer, driverOffer, fitToDriver } from "../../sdk/src/plan/qemuDriver";
+import { type DriverOffer, driverOffer, fitToDriver } from "../../sdk/src/cli/plan/qemuDriver";
 
 /**
  * Real libvirt for tests. Locally a missing tool skips the suites that need it, with a

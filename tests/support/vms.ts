@@ -1,5 +1,5 @@
-import { parseOrThrow } from "../../sdk/src/spec/validate";
-import { VmSpec, type VmSpecInput } from "../../sdk/src/spec/vm";
+import { parseOrThrow } from "../../sdk/src/schema/validate";
+import { VmSpec, type VmSpecInput } from "../../sdk/src/schema/vm";
 
 /** Parsed VM specs used across render tests. Host CPUs and nodes fit libvirt's test host (16 CPUs, nodes 0-1). */
 export function vmSpec(input: VmSpecInput): VmSpec {

@@ -1,6 +1,6 @@
-import { formatCpuset } from "../spec/cpuset";
-import type { PciAddress } from "../spec/pci";
-import { formatSize } from "../spec/units";
+import { formatCpuset } from "../schema/cpuset";
+import type { PciAddress } from "../schema/pci";
+import { formatSize } from "../schema/units";
 import type { HostCpu, HostModel } from "./model";
 
 /** A device a VM asks for: an SR-IOV VF (any free one of a PF, or a given one) or a whole PCI device. */

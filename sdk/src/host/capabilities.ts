@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { CpusetSyntaxError, MAX_CPU_ID, parseCpuset } from "../spec/cpuset";
+import { CpusetSyntaxError, MAX_CPU_ID, parseCpuset } from "../schema/cpuset";
 import type { HostCpu, HostModel, HostNumaNode } from "./model";
 
 /**

@@ -1,6 +1,6 @@
 import { table } from "../table";
-import { formatPciAddress, type PciAddress } from "../spec/pci";
-import { formatSize } from "../spec/units";
+import { formatPciAddress, type PciAddress } from "../schema/pci";
+import { formatSize } from "../schema/units";
 import type { HostLedger } from "./ledger";
 
 /** CPUs, memory and hugepages of one host NUMA node. */

@@ -1,4 +1,4 @@
-import { formatPciAddress, parsePciAddress, type PciAddress } from "../spec/pci";
+import { formatPciAddress, parsePciAddress, type PciAddress } from "../schema/pci";
 import type { HostModel, HostPciDevice } from "./model";
 
 /** Look-ups over a host's PCI devices: by address, a VF's PF, a PF by any of its names. */

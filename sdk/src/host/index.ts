@@ -21,5 +21,5 @@ export {
   type LockedVm,
   type LockedVolume,
   type StackLock,
-} from "./lock";
+} from "./placementLock";
 export { placeWithLock, type LockOutcome, type LockedPlaceResult } from "./lockedPlacement";

@@ -1,5 +1,5 @@
-import { formatCpuset } from "../spec/cpuset";
-import { formatPciAddress, samePciAddress, type PciAddress } from "../spec/pci";
+import { formatCpuset } from "../schema/cpuset";
+import { formatPciAddress, samePciAddress, type PciAddress } from "../schema/pci";
 import {
   Draft,
   HostIndex,
@@ -21,7 +21,7 @@ import { HostModelError } from "./capabilities";
 import type { HostModel, HostPciDevice } from "./model";
 import { pciAddressKey } from "./nodedev";
 import { HostDevices, pfLabel } from "./devices";
-import type { LockedRequest } from "./lock";
+import type { LockedRequest } from "./placementLock";
 
 /** A device held by a VM: the device component, the VM, and what was handed out. */
 export interface DeviceHold {

@@ -1,8 +1,8 @@
-import { formatCpuset } from "../spec/cpuset";
-import { formatPciAddress } from "../spec/pci";
+import { formatCpuset } from "../schema/cpuset";
+import { formatPciAddress } from "../schema/pci";
 import type { PlaceResult, Placement, VmDemand } from "./allocator";
 import type { HostLedger, LockedEntry } from "./ledger";
-import { lockedRequestOf, type LockedRequest } from "./lock";
+import { lockedRequestOf, type LockedRequest } from "./placementLock";
 
 /** How a VM's placement relates to the lock: kept as locked, placed afresh (not locked), or re-placed because the locked one no longer fits. */
 export type LockOutcome = "kept" | "new" | "re-placed";

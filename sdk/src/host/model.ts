@@ -1,4 +1,4 @@
-import type { PciAddress } from "../spec/pci";
+import type { PciAddress } from "../schema/pci";
 
 /**
  * What virtkit knows of one libvirt host, parsed from `virsh capabilities` and

@@ -1,4 +1,4 @@
-import { formatPciAddress, pciNodedevName, type PciAddress } from "../spec/pci";
+import { formatPciAddress, pciNodedevName, type PciAddress } from "../schema/pci";
 import {
   HostModelError,
   attr,

@@ -1,8 +1,8 @@
 import type { Placement } from "./allocator";
-import { formatCpuset } from "../spec/cpuset";
-import { formatPciAddress } from "../spec/pci";
-import { formatSize } from "../spec/units";
-import type { VmSpec } from "../spec/vm";
+import { formatCpuset } from "../schema/cpuset";
+import { formatPciAddress } from "../schema/pci";
+import { formatSize } from "../schema/units";
+import type { VmSpec } from "../schema/vm";
 
 /** A VM's placement as plain, readable data: the `placement` output of PinnedVm. */
 export interface PlacementReport {

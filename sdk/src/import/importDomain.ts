@@ -1,7 +1,7 @@
-import { VmSpec, type VmSpecInput } from "../spec/vm";
-import { toIssues } from "../spec/validate";
-import { formatSize, parseSize } from "../spec/units";
-import { formatCpuset, parseCpuset } from "../spec/cpuset";
+import { VmSpec, type VmSpecInput } from "../schema/vm";
+import { toIssues } from "../schema/validate";
+import { formatSize, parseSize } from "../schema/units";
+import { formatCpuset, parseCpuset } from "../schema/cpuset";
 import type { ValidationIssue } from "../errors";
 import { ImportNotes, type Changed, type NotImported } from "./notes";
 import { readCpu, readIothreads, readMemory, readNumatune, readPinning, readVcpus, sizeText } from "./readCompute";

@@ -1,6 +1,6 @@
-import type { VmSpecInput } from "../spec/vm";
-import { formatCpuset, parseCpuset } from "../spec/cpuset";
-import { formatSize } from "../spec/units";
+import type { VmSpecInput } from "../schema/vm";
+import { formatCpuset, parseCpuset } from "../schema/cpuset";
+import { formatSize } from "../schema/units";
 import type { ImportNotes } from "./notes";
 import { attr, attrNames, bytesOf, child, childNames, children, text, type XmlNode } from "./xmlNode";
 

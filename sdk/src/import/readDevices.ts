@@ -1,4 +1,4 @@
-import type { VmSpecInput } from "../spec/vm";
+import type { VmSpecInput } from "../schema/vm";
 import type { ImportNotes } from "./notes";
 import { attr, attrNames, child, childNames, children, pciAddressText, text, type XmlNode } from "./xmlNode";
 

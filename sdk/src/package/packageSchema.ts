@@ -1,14 +1,14 @@
 import { z } from "zod";
-import { VmSpecObject, PinnedVmOptions } from "../spec/vm";
-import { ExpanderBus } from "../spec/platform";
-import { HugepageMemoryArgsSchema } from "../compute/HugepageMemory";
-import { LibvirtHostArgsSchema } from "../hypervisor/LibvirtHost";
-import { Qcow2VolumeArgsSchema } from "../storage/Qcow2Volume";
-import { SriovNicArgsSchema } from "../network/SriovNic";
-import { PciPassthroughArgsSchema } from "../network/PciPassthrough";
-import { NetworkSpec } from "../spec/network";
-import { PoolSpec } from "../spec/storage";
-import { StorageSecretArgsSchema } from "../storage/StorageSecret";
+import { VmSpecObject, PinnedVmOptions } from "../schema/vm";
+import { ExpanderBus } from "../schema/platform";
+import { HugepageMemoryArgsSchema } from "../compute/hugepageMemory/HugepageMemory";
+import { LibvirtHostArgsSchema } from "../libvirtHost/LibvirtHost";
+import { Qcow2VolumeArgsSchema } from "../storage/qcow2Volume/Qcow2Volume";
+import { SriovNicArgsSchema } from "../network/sriovNic/SriovNic";
+import { PciPassthroughArgsSchema } from "../network/pciPassthrough/PciPassthrough";
+import { NetworkSpec } from "../schema/network";
+import { PoolSpec } from "../schema/storage";
+import { StorageSecretArgsSchema } from "../storage/storageSecret/StorageSecret";
 
 /**
  * virtkit's Pulumi package schema, generated from the components' zod argument schemas, so

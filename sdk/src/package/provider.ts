@@ -1,18 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
 import { VirtkitValidationError } from "../errors";
-import { HugepageMemory } from "../compute/HugepageMemory";
-import { PinnedVm, type PinnedVmArgs } from "../compute/PinnedVm";
-import { LibvirtHost, type LibvirtHostArgs } from "../hypervisor/LibvirtHost";
-import { PciPassthrough, type PciPassthroughArgs } from "../network/PciPassthrough";
-import { SriovNic, type SriovNicArgs } from "../network/SriovNic";
-import { Qcow2Volume, type Qcow2VolumeArgs } from "../storage/Qcow2Volume";
-import { StoragePool, type StoragePoolArgs } from "../storage/StoragePool";
-import { StorageSecret, type StorageSecretArgs } from "../storage/StorageSecret";
-import { VirtualNetwork, type VirtualNetworkArgs } from "../network/VirtualNetwork";
-import type { HugepageMemoryArgs } from "../compute/HugepageMemory";
+import { HugepageMemory } from "../compute/hugepageMemory/HugepageMemory";
+import { PinnedVm, type PinnedVmArgs } from "../compute/pinnedVm/PinnedVm";
+import { LibvirtHost, type LibvirtHostArgs } from "../libvirtHost/LibvirtHost";
+import { PciPassthrough, type PciPassthroughArgs } from "../network/pciPassthrough/PciPassthrough";
+import { SriovNic, type SriovNicArgs } from "../network/sriovNic/SriovNic";
+import { Qcow2Volume, type Qcow2VolumeArgs } from "../storage/qcow2Volume/Qcow2Volume";
+import { StoragePool, type StoragePoolArgs } from "../storage/storagePool/StoragePool";
+import { StorageSecret, type StorageSecretArgs } from "../storage/storageSecret/StorageSecret";
+import { VirtualNetwork, type VirtualNetworkArgs } from "../network/virtualNetwork/VirtualNetwork";
+import type { HugepageMemoryArgs } from "../compute/hugepageMemory/HugepageMemory";
 import { PACKAGE } from "./packageSchema";
-import { setProgramRunKey } from "../program/registry";
+import { setProgramRunKey } from "../program/runContext";
 import schema from "./schema.json";
 
 /**

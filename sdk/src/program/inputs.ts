@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { VirtkitValidationError, type ValidationIssue } from "../errors";
-import { toIssues } from "../spec/validate";
+import { toIssues } from "../schema/validate";
 
 /**
  * Inputs that need not be known while the program runs (URIs, MACs, image URLs, cloud-init

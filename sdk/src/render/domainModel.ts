@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import { type CpuMode, defaultCpuMode } from "../spec/compute";
-import { formatCpuset } from "../spec/cpuset";
-import { PAGE_SIZES } from "../spec/memory";
-import { MAX_NIC_QUEUES } from "../spec/network";
-import type { PciAddress } from "../spec/pci";
-import { diskBus, type DiskSpec } from "../spec/storage";
-import type { VmSpec } from "../spec/vm";
+import { type CpuMode, defaultCpuMode } from "../schema/compute";
+import { formatCpuset } from "../schema/cpuset";
+import { PAGE_SIZES } from "../schema/memory";
+import { MAX_NIC_QUEUES } from "../schema/network";
+import type { PciAddress } from "../schema/pci";
+import { diskBus, type DiskSpec } from "../schema/storage";
+import type { VmSpec } from "../schema/vm";
 import type { DomainLayout } from "./layout";
 
 /**

@@ -1,4 +1,4 @@
-import { hex as pciHex, type PciAddress } from "../spec/pci";
+import { hex as pciHex, type PciAddress } from "../schema/pci";
 import { diskType, networkSource, type DiskModel, type DomainModel, type GuestPciAddress, type InterfaceModel } from "./domainModel";
 import { el, textEl, toXml, type XmlElement } from "./xml";
 

@@ -1,4 +1,4 @@
-import type { VmSpec } from "../spec/vm";
+import type { VmSpec } from "../schema/vm";
 import { buildDomainModel, type DeviceGuestNodes, type DomainModel } from "./domainModel";
 import { renderDomainXml } from "./domainXml";
 import { layoutFromSpec, type DomainLayout } from "./layout";
@@ -18,5 +18,5 @@ export function renderVm(vm: VmSpec, layout: DomainLayout = layoutFromSpec(vm), 
 export * from "./domainArgs";
 export * from "./volumeArgs";
 export * from "./networkArgs";
-export * from "./cloudInit";
+export * from "./cloudInitSeedArgs";
 export * from "./changes";

@@ -1,4 +1,4 @@
-import type { VmSpec } from "../spec/vm";
+import type { VmSpec } from "../schema/vm";
 
 /**
  * Where a domain's threads and memory go on the host: the part of the domain that

@@ -1,5 +1,5 @@
 import type * as libvirt from "@pulumi/libvirt";
-import type { NetworkSpec } from "../spec/network";
+import type { NetworkSpec } from "../schema/network";
 import { compact, PRESENT } from "./args";
 
 /** Arguments of `libvirt.Network`: the same network as {@link renderNetworkXml}. */

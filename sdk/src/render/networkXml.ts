@@ -1,4 +1,4 @@
-import type { NetworkSpec } from "../spec/network";
+import type { NetworkSpec } from "../schema/network";
 import { el, textEl, toXml, type XmlElement } from "./xml";
 
 /** `virsh net-define` XML of a virtual network (autostart is not part of it: `virsh net-autostart`). */

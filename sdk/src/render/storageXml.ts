@@ -1,4 +1,4 @@
-import { poolTargetPath, type PoolSpec, type VolumeSpec } from "../spec/storage";
+import { poolTargetPath, type PoolSpec, type VolumeSpec } from "../schema/storage";
 import { el, textEl, toXml } from "./xml";
 
 /** `virsh vol-create` XML: a qcow2/raw volume, optionally a copy-on-write overlay and LUKS-encrypted. */

@@ -1,5 +1,5 @@
 import type * as libvirt from "@pulumi/libvirt";
-import { poolTargetPath, type PoolSpec, type VolumeSpec } from "../spec/storage";
+import { poolTargetPath, type PoolSpec, type VolumeSpec } from "../schema/storage";
 import { compact } from "./args";
 
 /** Arguments of `libvirt.Volume` for an unencrypted VolumeSpec (provider v0.9.7). */

@@ -1,0 +1,171 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as libvirt from "@pulumi/libvirt";
+import { placementReport, type PlacementReport } from "../../host/placementReport";
+import type { LibvirtHost } from "../../libvirtHost/LibvirtHost";
+import { renderDomainArgs } from "../../render/domainArgs";
+import { renderDomainXml } from "../../render/domainXml";
+import { withMacs } from "../../render/domainModel";
+import { canonicalJson, classifyDomainChange, describeChange, DOMAIN_REPLACE_ON_CHANGES, inputDigest, LIVE_PINNING_FIELDS } from "../../render/changes";
+import type { DomainModel } from "../../render/domainModel";
+import { LivePinning } from "./livePinningProvider";
+import type { z } from "zod";
+import type { PinnedVmOptions, VmSpecInput } from "../../schema/vm";
+import { Qcow2Volume } from "../../storage/qcow2Volume/Qcow2Volume";
+import { StorageSecret } from "../../storage/storageSecret/StorageSecret";
+import { PciPassthrough } from "../../network/pciPassthrough/PciPassthrough";
+import { SriovNic } from "../../network/sriovNic/SriovNic";
+import type { VirtualNetwork, VirtualNetworkNic } from "../../network/virtualNetwork/VirtualNetwork";
+import { HugepageMemory } from "../hugepageMemory/HugepageMemory";
+import { checkUniqueName, changeDiagnostics, programLock, recordPlannedVm, requireUniqueName } from "../../program/runContext";
+import { planVm, virtualNetworkNic } from "./plan";
+import { registerCloudInit, type CloudInitArgs } from "./cloudInitSeed";
+type SpecIn = VmSpecInput;
+type Item<K extends "disks" | "nics" | "hostdevs"> = NonNullable<SpecIn[K]>[number];
+/** A NIC whose MAC may arrive later (an Input): it is checked when it resolves. */
+type WithInputMac<T> = T extends { mac?: string } ? Omit<T, "mac"> & { mac?: pulumi.Input<string> } : T;
+
+/**
+ * A PinnedVm's arguments: the VM spec's fields (documented on `VmSpecObject` in spec/vm.ts),
+ * where memory, disks, NICs and devices may also be virtkit components, and the options
+ * of `PinnedVmOptions`; plus the host it runs on.
+ */
+export type PinnedVmArgs = Omit<SpecIn, "name" | "memory" | "disks" | "nics" | "hostdevs" | "expanderBuses" | "graphics"> &
+  z.input<typeof PinnedVmOptions> & {
+    /** The host the VM runs on. */
+    host: LibvirtHost;
+    /** Guest RAM: a HugepageMemory, or plain `{ size, locked?, nosharepages?, ... }`. */
+    memory: HugepageMemory | SpecIn["memory"];
+    /**
+     * Disks in guest order (vda, vdb, ...): Qcow2Volumes or `{ source: { pool, volume } | { file } |
+     * { device } | { iscsi } | { rbd }, auth?: { username, secret: a StorageSecret } }`.
+     */
+    disks?: (Qcow2Volume | Item<"disks">)[];
+    /** NICs in guest order: SriovNics, VirtualNetworks (or `{ network: VirtualNetwork, mac?, model?, queues?, trust? }`), or `{ type: "network" | "bridge" | "direct" | "vhostuser" | "vf" | "hostdev-network", ... }`. */
+    nics?: (SriovNic | VirtualNetwork | VirtualNetworkNic | WithInputMac<Item<"nics">>)[];
+    /** Whole PCI devices passed through: PciPassthroughs or `{ address, managed? }`. */
+    hostdevs?: (PciPassthrough | Item<"hostdevs">)[];
+    /** What the guest is told at first boot (users, SSH keys, host name, network): a cloud-init seed on a CD-ROM. Default none. */
+    cloudInit?: CloudInitArgs;
+    /**
+     * A graphical display: `{ type: "vnc" | "spice", listen?, password? }`. `listen` defaults to
+     * `127.0.0.1`; the password (a Pulumi secret, say) reaches the provider only, never `domainXml`.
+     * A VNC password is at most 8 characters (VNC's own limit). Default none (the serial console
+     * is the way in).
+     */
+    graphics?: { type: "vnc" | "spice"; listen?: string; password?: pulumi.Input<string> };
+  };
+
+/** Properties whose change the provider or the guest cannot take in place: the domain is replaced (its volumes are not). */
+export { DOMAIN_REPLACE_ON_CHANGES };
+
+/**
+ * A VM with its vCPUs pinned to host CPUs, its memory on the right NUMA nodes, and its
+ * disks, NICs and passthrough devices. Validates everything, places it against the host
+ * (when the host's capabilities are known), then registers one libvirt Domain.
+ *
+ * With `adopt: { uuid }` the domain is not created but imported: `pulumi up` adopts the
+ * running domain of that UUID (what `virtkit import` writes).
+ *
+ * Changes: name or hypervisor type replace the domain (provider v0.9.7 requires it). Every
+ * other change, chipset and firmware included, updates it, which provider v0.9.7 does by stopping a running domain, redefining
+ * it and starting it again: an update is a restart.
+ */
+export class PinnedVm extends pulumi.ComponentResource {
+  readonly domain: libvirt.Domain;
+  /** The domain XML virtkit decided on (what `virsh define` would be given). */
+  readonly domainXml: pulumi.Output<string>;
+  /** vCPU → host CPU and NUMA node, memory per node, devices (for a host without capabilities: the explicit pins). */
+  readonly placement: pulumi.Output<PlacementReport>;
+  /** The provider's domain UUID (refer to domains by UUID: the provider's id is a number). */
+  readonly uuid: pulumi.Output<string>;
+  /** With `livePinning`: the resource that applies the domain's pins live. */
+  readonly livePinning?: LivePinning;
+
+  constructor(name: string, args: PinnedVmArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    // Validate and place before super(): bad input must fail before anything registers.
+    checkUniqueName("virtkit:index:PinnedVm", name, opts);
+    const { spec, model, xml, placement, warnings, cloudInit, graphicsPassword, lateMacs, adopt, livePinning, lock } = planVm(name, args);
+    requireUniqueName("virtkit:index:PinnedVm", name, opts);
+    super("virtkit:index:PinnedVm", name, {}, opts);
+    const component = `PinnedVm "${name}"`;
+    const host = args.host;
+    // a diagnostic is fire-and-forget: the engine orders it with the program's other output
+    for (const w of warnings) void pulumi.log.warn(`${component}: ${w}`, this);
+
+    const volumes = (args.disks ?? []).filter((d): d is Qcow2Volume => d instanceof Qcow2Volume);
+    // a network disk's key must be in libvirt before the domain starts
+    const secrets = (args.disks ?? []).flatMap((d) => (!(d instanceof Qcow2Volume) && d.auth?.secret instanceof StorageSecret ? [d.auth.secret.secret] : []));
+    const seed = cloudInit && registerCloudInit(name, cloudInit, host, this);
+    this.domain = new libvirt.Domain(name, renderDomainArgs(model, { graphicsPassword, macs: lateMacs }), {
+      parent: this,
+      provider: host.provider,
+      replaceOnChanges: DOMAIN_REPLACE_ON_CHANGES,
+      // with livePinning, pins are LivePinning's: the provider would restart the VM for them
+      ...ignoring([...(livePinning ? LIVE_PINNING_FIELDS : []), ...vhostUserDevPaths(model)]),
+      // an existing domain is imported by its UUID, the provider's import id, instead of created
+      ...(adopt ? { import: adopt.uuid } : {}),
+      // the hostdev networks VFs come from must exist before the domain starts, and outlive it;
+      // so must what the program made the VM depend on (Pulumi does not pass it to children)
+      dependsOn: withDependsOn([...volumes, ...secrets, ...(seed ? [seed] : []), ...networksOf(args)], opts.dependsOn),
+    });
+    const report = placementReport(host.hostName, spec, placement);
+    // MACs known only at deployment join the XML then
+    this.domainXml = lateMacs.size
+      ? pulumi.all([...lateMacs].map(([i, mac]) => pulumi.all([i, mac]))).apply((macs) => renderDomainXml(withMacs(model, new Map(macs))))
+      : pulumi.output(xml);
+    // what the change since the lock (the last virtkit plan) does to the running VM
+    const digest = inputDigest(renderDomainArgs(model) as unknown as Record<string, unknown>);
+    const runLock = programLock();
+    const change = runLock?.exists ? classifyDomainChange(runLock.section?.hosts[host.hostName]?.vms[name]?.domain, digest, { livePinning }) : undefined;
+    if (change && changeDiagnostics()) void pulumi.log.info(`${component}: ${describeChange(change)}, since ${runLock!.file} (stack ${runLock!.stack})`, this);
+    const lockEntry = lock && { ...lock.entry, domain: digest };
+    recordPlannedVm({ component, name, host: host.hostName, domainName: spec.name, domainXml: xml, placement, report, warnings, lockEntry, lockOutcome: lock?.outcome, digest, change, livePinning });
+    if (livePinning) {
+      const pins = model.cputune;
+      // The digest of everything but the pins: the provider redefines the domain with its OLD
+      // pins (it ignores theirs) whenever anything else changes, so LivePinning updates after
+      // every domain update and applies the current pins again.
+      const rest = Object.fromEntries(Object.entries(digest).filter(([k]) => !LIVE_PINNING_FIELDS.includes(k)));
+      this.livePinning = new LivePinning(
+        `${name}-pinning`,
+        {
+          uri: host.uriOutput,
+          domain: this.domain.name,
+          vcpuPins: (pins?.vcpupins ?? []).map((p) => ({ vcpu: p.vcpu, cpuSet: p.cpuset })),
+          emulatorPin: pins?.emulatorpin,
+          ioThreadPins: (pins?.iothreadpins ?? []).map((p) => ({ ioThread: p.iothread, cpuSet: p.cpuset })),
+          domainDigest: canonicalJson(rest),
+        },
+        { parent: this, dependsOn: [this.domain] },
+      );
+    }
+    this.placement = pulumi.output(report);
+    this.uuid = this.domain.uuid;
+    this.registerOutputs({ domainXml: this.domainXml, placement: this.placement, uuid: this.uuid });
+  }
+}
+
+/** The libvirt networks the VM's NICs are on: VF pools of SriovNics and VirtualNetworks. */
+function networksOf(args: PinnedVmArgs): pulumi.Resource[] {
+  const nets = (args.nics ?? []).flatMap((n) => (n instanceof SriovNic && n.network ? [n.network] : [virtualNetworkNic(n)?.network.network].filter((r) => r !== undefined)));
+  return [...new Set(nets)];
+}
+
+/** The component's own `dependsOn` joined to what its child needs anyway. */
+function withDependsOn(own: pulumi.Resource[], extra: pulumi.ComponentResourceOptions["dependsOn"]): pulumi.Input<pulumi.Input<pulumi.Resource>[]> {
+  if (extra === undefined) return own;
+  if (Array.isArray(extra)) return [...own, ...extra];
+  return pulumi.output(extra as pulumi.Input<pulumi.Resource | pulumi.Resource[]>).apply((e) => [...own, ...(Array.isArray(e) ? e : [e])]);
+}
+
+/**
+ * A vhost-user NIC's `source.vhostUser.dev`: required by provider v0.9.7's schema, but libvirt's
+ * interface has no counterpart, so the provider never reads it back and every preview would
+ * show it added, an update that restarts the VM on each `up` (seen on a real `up`). virtkit
+ * passes the socket path there and ignores its changes; the socket itself is `chardev.unix`.
+ */
+function vhostUserDevPaths(model: DomainModel): string[] {
+  return model.interfaces.flatMap((n, i) => (n.kind === "vhostuser" ? [`devices.interfaces[${i}].source.vhostUser.dev`] : []));
+}
+
+const ignoring = (paths: string[]) => (paths.length ? { ignoreChanges: paths } : {});

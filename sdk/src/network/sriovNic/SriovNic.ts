@@ -1,0 +1,85 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as libvirt from "@pulumi/libvirt";
+import { z } from "zod";
+import { Attachment } from "../../host/attachment";
+import { InterfaceName, MacAddress, PciAddressText } from "../../schema/common";
+import { Vlan } from "../../schema/network";
+import type { PciAddress } from "../../schema/pci";
+import { parseOrThrow } from "../../schema/validate";
+import { renderNetworkArgs } from "../../render/networkArgs";
+import { requireHost, type LibvirtHost } from "../../libvirtHost/LibvirtHost";
+import { requireUniqueName } from "../../program/runContext";
+import { isLater } from "../../program/inputs";
+
+export const SriovNicArgsSchema = z
+  .object({
+    /** Physical function's interface name (`enp59s0f0`): a VF of it is handed to the guest. */
+    pf: InterfaceName.optional(),
+    /** A specific VF by PCI address, e.g. `{ address: "0000:3b:02.1" }`. */
+    vf: z.object({ address: PciAddressText }).optional(),
+    /** 802.1Q VLAN tag set on the VF by the host. */
+    vlan: Vlan.optional(),
+    /** Guest MAC address set on the VF. */
+    mac: MacAddress.optional(),
+    /** Trust the guest's MAC changes and promiscuous mode on the VF (`trustGuestRxFilters`). Default false. */
+    trust: z.boolean().default(false),
+  })
+  .superRefine((a, ctx) => {
+    if (!a.pf && !a.vf) ctx.addIssue({ code: "custom", path: ["pf"], message: "give the PF to take a VF from (pf) or a VF address (vf.address)" });
+  });
+
+export type SriovNicArgs = Omit<z.input<typeof SriovNicArgsSchema>, "mac"> & {
+  /** Guest MAC address set on the VF; an Input, checked when it resolves. */
+  mac?: pulumi.Input<string>;
+  /** The host whose PF the VF comes from. */
+  host: LibvirtHost;
+};
+
+/**
+ * An SR-IOV virtual function for one VM. Given a VF address, the guest gets that VF as an
+ * `<interface type='hostdev'>`. Given a PF: when the host's devices are known, the VM's
+ * placement picks a free VF of the PF on the VM's node; otherwise the guest takes one from a
+ * libvirt hostdev network built on the PF (`forward mode='hostdev'`), created once per PF.
+ */
+export class SriovNic extends pulumi.ComponentResource {
+  readonly host: LibvirtHost;
+  readonly component: string;
+  readonly pf: string | undefined;
+  readonly vfAddress: PciAddress | undefined;
+  readonly vlan: number | undefined;
+  /** The MAC as given (checked already when plain; an Output is checked by the VM when it resolves). */
+  readonly mac: pulumi.Input<string> | undefined;
+  readonly trust: boolean;
+  /** The hostdev network this NIC draws from, when the host's devices are unknown. */
+  readonly network: libvirt.Network | undefined;
+  /** The VM this VF belongs to. */
+  readonly attachment: Attachment;
+
+  constructor(name: string, args: SriovNicArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    requireHost(args, `SriovNic "${name}"`);
+    const lateMac = isLater(args.mac) ? args.mac : undefined;
+    const a = parseOrThrow(SriovNicArgsSchema, { ...args, host: undefined, mac: lateMac ? undefined : args.mac }, `SriovNic "${name}"`);
+    requireUniqueName("virtkit:index:SriovNic", name, opts);
+    super("virtkit:index:SriovNic", name, {}, opts);
+    this.component = `SriovNic "${name}"`;
+    this.attachment = new Attachment(this.component);
+    this.host = args.host;
+    this.pf = a.pf;
+    this.vfAddress = a.vf?.address;
+    this.vlan = a.vlan;
+    this.mac = lateMac ?? a.mac;
+    this.trust = a.trust;
+    if (a.pf && !a.vf && !args.host.model?.pciDevices.length) {
+      const netName = `sriov-${a.pf}`;
+      this.network = args.host.vfPoolNetwork(a.pf, () => {
+        args.host.claimName("network", netName, this.component, "pf");
+        return new libvirt.Network(
+          `${args.host.hostName}-${netName}`,
+          renderNetworkArgs({ mode: "hostdev", name: netName, pf: a.pf!, autostart: true }),
+          { parent: args.host, provider: args.host.provider },
+        );
+      });
+    }
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,85 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as libvirt from "@pulumi/libvirt";
+import type { z } from "zod";
+import { renderNetworkArgs } from "../../render/networkArgs";
+import { renderNetworkXml } from "../../render/networkXml";
+import { NetworkSpec, type NicModel } from "../../schema/network";
+import { parseOrThrow } from "../../schema/validate";
+import { requireHost, type LibvirtHost } from "../../libvirtHost/LibvirtHost";
+import { recordPlannedNetwork, requireUniqueName } from "../../program/runContext";
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * A VirtualNetwork's arguments: one of `NetworkSpec`'s modes (documented in spec/network.ts),
+ * with the libvirt name defaulting to the component's name, and the host it is defined on.
+ */
+export type VirtualNetworkArgs = DistributiveOmit<z.input<typeof NetworkSpec>, "name"> & {
+  /** The host the network is defined on; only VMs on it can use it. */
+  host: LibvirtHost;
+  /** libvirt network name; default the component's name. Changing it replaces the network. */
+  name?: string;
+};
+
+/**
+ * A NIC on a VirtualNetwork, for `PinnedVm`'s `nics`: the network itself, or the network with
+ * the NIC's own settings. On a `hostdev` pool the NIC is a VF, which has no model or queues.
+ */
+export interface VirtualNetworkNic {
+  network: VirtualNetwork;
+  /** Guest MAC address; default: libvirt picks one. */
+  mac?: string;
+  /** NIC model (`virtio`, default; `e1000`, `e1000e`, `rtl8139`); not on a `hostdev` pool. */
+  model?: z.input<typeof NicModel>;
+  /** virtio queue pairs; default one per vCPU for a pinned VM. Not on a `hostdev` pool. */
+  queues?: number;
+  /** On a `hostdev` pool: let the guest change the VF's MAC and receive filters. Default false. */
+  trust?: boolean;
+}
+
+/**
+ * A libvirt virtual network on one host (NAT with DHCP, isolated, a host bridge, an Open vSwitch
+ * bridge, or a pool of SR-IOV VFs), registered as the provider's `libvirt.Network`. VMs on the
+ * same host take it in `nics` (`nics: [net]` or `nics: [{ network: net, mac }]`), and their
+ * domains depend on it, so it exists before they start and outlives them.
+ *
+ * Changes: provider v0.9.7 replaces the network on any change but `autostart`.
+ */
+export class VirtualNetwork extends pulumi.ComponentResource {
+  readonly host: LibvirtHost;
+  readonly component: string;
+  /** The network as validated: its libvirt name, mode and addresses. */
+  readonly spec: NetworkSpec;
+  /** The provider's network resource. */
+  readonly network: libvirt.Network;
+  /** The network XML virtkit decided on (what `virsh net-define` would be given). */
+  readonly networkXml: pulumi.Output<string>;
+  /** What provider v0.9.7 cannot carry of this network (also printed as warnings). */
+  readonly warnings: readonly string[];
+
+  constructor(name: string, args: VirtualNetworkArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    const component = `VirtualNetwork "${name}"`;
+    const host = requireHost(args, component);
+    const spec = parseOrThrow(NetworkSpec, { ...args, host: undefined, name: args.name ?? name }, component);
+    host.checkNameFree("network", spec.name, component, "name");
+    requireUniqueName("virtkit:index:VirtualNetwork", name, opts);
+    super("virtkit:index:VirtualNetwork", name, {}, opts);
+    host.claimName("network", spec.name, component, "name");
+    this.host = host;
+    this.component = component;
+    this.spec = spec;
+    const xml = renderNetworkXml(spec);
+    // provider v0.9.7 carries every part of a network virtkit says (VLAN tags included)
+    this.warnings = [];
+    for (const w of this.warnings) void pulumi.log.warn(`${component}: ${w}`, this);
+    this.network = new libvirt.Network(name, renderNetworkArgs(spec), { parent: this, provider: host.provider });
+    recordPlannedNetwork({ component, host: host.hostName, networkName: spec.name, networkXml: xml, warnings: this.warnings });
+    this.networkXml = pulumi.output(xml);
+    this.registerOutputs({ networkXml: this.networkXml });
+  }
+
+  /** The libvirt network name. */
+  get networkName(): string {
+    return this.spec.name;
+  }
+}
