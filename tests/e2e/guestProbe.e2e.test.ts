@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildProbeInitramfs, buildSeedIso, describeWithGuest, freeSubnet, moduleLoadOrder, type ProbeReport, probeCmdline, probeKernel, readProbe } from "../support/guest";
+import { buildProbeInitramfs, buildSeedIso, describeWithGuest, freeSubnet, moduleLoadOrder, type ProbeReport, probeCmdline, probeKernel, probeKernelImage, readProbe } from "../support/guest";
 import { hostHasKvm, scratchDir, virsh } from "../support/libvirt";
 
 /**
@@ -51,7 +51,7 @@ describeWithGuest(
       const network = join(dir, "network.xml");
       writeFileSync(
         network,
-        `<network><name>${tag}</name><forward mode='nat'/><bridge name='${bridge}' stp='on' delay='0'/>` +
+        `<network><name>${tag}</name><forward mode='nat'/><bridge name='${bridge}' stp='off'/>` +
           `<ip address='${subnet}.1' netmask='255.255.255.0'><dhcp><range start='${subnet}.100' end='${subnet}.199'/></dhcp></ip></network>`,
       );
       virsh(uri, [`net-create ${network}`]);
@@ -65,7 +65,7 @@ describeWithGuest(
   <vcpu>4</vcpu>
   <os>
     <type arch='x86_64' machine='q35'>hvm</type>
-    <kernel>${esc(kernel.path)}</kernel>
+    <kernel>${esc(probeKernelImage(kernel))}</kernel>
     <initrd>${esc(initrd)}</initrd>
     <cmdline>${probeCmdline({ mode: "wait", interval: 1 })}</cmdline>
   </os>
