@@ -34,6 +34,8 @@ import { describeWithProvider } from "./engine";
  * removes the fleet's directory. It runs from the test's afterAll, at process exit and on
  * SIGINT/SIGTERM; and startFleet() first sweeps fleets whose owner process is gone, restarting
  * each dead daemon on its own directories so that it can undo its own domains and networks.
+ * The signal hooks are JavaScript: while a test blocks in a synchronous `pulumi up` they wait for
+ * it to return, and a SIGKILLed test leaves its fleet to the next run's sweep.
  */
 
 /** Where every fleet lives, one directory each, so that a later run finds stale ones. */
