@@ -21,7 +21,7 @@ const layerRules = LAYERS.map((layer, i) => {
           patterns: [
             {
               // a layer is a folder right under sdk/src, reached by ../ steps: schema/compute.ts is not the compute layer
-              regex: `^(\\.\\./)+(${[...above, "index", "components", "tests", "examples", "bench", "scripts"].join("|")})(/|$)`,
+              regex: `^(\\.\\./)+(${[...above, ...(layer.includes("package") ? [] : ["components"]), "index", "tests", "examples", "bench", "scripts"].join("|")})(/|$)`,
               message: `sdk/src/${layer.join(", ")} may import only from its own layer and those below it (${LAYERS.slice(0, i).flat().join(", ") || "errors"}): see the README's layout.`,
             },
           ],

@@ -1,16 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import * as libvirt from "@pulumi/libvirt";
-import { z } from "zod";
+import type { z } from "zod";
 import { VirtkitValidationError } from "../errors";
-import { Cpuset } from "../schema/common";
 import { parseOrThrow } from "../schema/validate";
 import { capacityReport, type HostCapacity } from "../host/capacity";
 import { HostModelError } from "../host/capabilities";
 import { HostLedger } from "../host/ledger";
 import type { HostModel } from "../host/model";
 import { buildHostModel } from "../host/nodedev";
-import { currentProgram, recordPlannedHost, requireUniqueName, sharedHostModel, lockedVmsOf, programLock, type ProgramRecord } from "../program/runContext";
+import { currentRun, type ProgramRun } from "../program/runContext";
+import { HypervisorClaims, type LibvirtObjectKind } from "../program/hypervisorClaims";
+import { componentId, describeComponent, outputsOf } from "../program/componentContract";
+import { LibvirtHostArgsSchema, libvirtHostContract, LibvirtUri, type LibvirtHostArgs } from "./args";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const bindingPackage = require("@pulumi/libvirt/package.json") as { pulumi: { version: string } };
@@ -28,33 +30,6 @@ const bindingPackage = require("@pulumi/libvirt/package.json") as { pulumi: { ve
 const BRIDGE_PLUGIN_VERSION = bindingPackage.pulumi.version;
 const pinProviderVersion: pulumi.ResourceTransform = ({ props, opts }) => ({ props, opts: { ...opts, version: BRIDGE_PLUGIN_VERSION } });
 
-const LibvirtUri = z.string().regex(/^[a-z][a-z0-9+.-]*:\/\/[^\s]*$/, { message: 'expected a libvirt URI like "qemu+ssh://root@hv1/system"' });
-
-export const LibvirtHostArgsSchema = z.object({
-  /**
-   * libvirt connection URI: `qemu:///system`, `qemu+ssh://root@hv1/system`, `test:///default`;
-   * a string or a Pulumi Input (a secret from config, say). Each host gets its own provider for
-   * it. Hosts of one URI (as written) share one ledger and one set of libvirt names, since they
-   * are one hypervisor; a URI known only when the program deploys (an Output) is checked then.
-   */
-  uri: z.custom<pulumi.Input<string>>((u) => pulumi.Output.isInstance(u) || u instanceof Promise || LibvirtUri.safeParse(u).success, {
-    error: (i) => (typeof i.input === "string" ? LibvirtUri.safeParse(i.input).error?.issues[0]?.message : undefined) ?? 'expected a libvirt URI like "qemu+ssh://root@hv1/system"',
-  }),
-  /** `virsh capabilities` XML of the host; enables host checks and `pinning: "auto"`. Without it virtkit cannot check placement against the host. */
-  capabilities: z.string().optional(),
-  /** `virsh nodedev-dumpxml` documents of the host's PCI devices (SR-IOV PFs and VFs, GPUs). */
-  devices: z.array(z.string()).default([]),
-  /** Host CPUs kept for the host and VMs' housekeeping threads (libvirt cpuset, e.g. `"0-1,32-33"`), never given to vCPUs. Default none. */
-  reservedCpus: Cpuset.optional(),
-});
-
-export type LibvirtHostArgs = Omit<z.input<typeof LibvirtHostArgsSchema>, "uri"> & {
-  /** libvirt connection URI (see `LibvirtHostArgsSchema.uri`). */
-  uri: pulumi.Input<string>;
-  /** Use this provider instead of creating one for `uri`. */
-  provider?: pulumi.ProviderResource;
-};
-
 /**
  * One libvirt host: a provider instance for its URI, what virtkit knows of its hardware,
  * and the ledger of what the components on it have claimed (CPUs, hugepages, VFs).
@@ -65,7 +40,9 @@ export class LibvirtHost extends pulumi.ComponentResource {
   /** The URI as an Output: checked, once known, against the program's other hosts. */
   readonly uriOutput: pulumi.Output<string>;
   /** What this host shares with every other LibvirtHost of its URI in the program: ledger and libvirt names. */
-  readonly hypervisor: Hypervisor;
+  readonly hypervisor: HypervisorClaims;
+  /** The program run this host belongs to; the components on the host reach it through here. */
+  readonly run: ProgramRun;
   /** The component's name, used in messages and child names. */
   readonly hostName: string;
   private ownProvider: pulumi.ProviderResource | undefined;
@@ -77,24 +54,26 @@ export class LibvirtHost extends pulumi.ComponentResource {
   readonly capacity: pulumi.Output<HostCapacity | undefined>;
 
   constructor(name: string, args: LibvirtHostArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    const component = `LibvirtHost "${name}"`;
-    const facts = hostOf(name, args);
-    const hypervisor = hypervisorFor(facts, component);
-    requireUniqueName("virtkit:index:LibvirtHost", name, opts);
+    const component = describeComponent(componentId("LibvirtHost", name));
+    const run = currentRun();
+    const facts = hostOf(run, name, args);
+    const hypervisor = hypervisorFor(run, facts, component);
+    run.requireUniqueName("LibvirtHost", name, opts);
     super("virtkit:index:LibvirtHost", name, {}, opts);
+    this.run = run;
     this.hostName = name;
     this.uri = facts.spec.uri;
     this.hypervisor = hypervisor;
     this.model = hypervisor.model;
     this.ledger = hypervisor.ledger;
-    this.uriOutput = typeof facts.spec.uri === "string" ? pulumi.output(facts.spec.uri) : pulumi.output(facts.spec.uri).apply((uri) => checkLateUri(uri, component, hypervisor));
-    recordPlannedHost({ name, uri: typeof facts.spec.uri === "string" ? facts.spec.uri : "(known at deployment)", ledger: this.ledger });
+    this.uriOutput = typeof facts.spec.uri === "string" ? pulumi.output(facts.spec.uri) : pulumi.output(facts.spec.uri).apply((uri) => checkLateUri(run, uri, component, hypervisor));
+    run.hosts.push({ name, uri: typeof facts.spec.uri === "string" ? facts.spec.uri : "(known at deployment)", ledger: this.ledger });
     // a libvirt provider given as args.provider, or as the component's provider/providers option
     this.ownProvider = args.provider ?? this.getProvider("libvirt:index/domain:Domain");
     // Read lazily: VMs declared after the host add to the ledger until the program ends.
     this.capacity = pulumi.output(Promise.resolve(0)).apply(() => (this.ledger ? capacityReport(this.ledger) : undefined));
     // the URI as given: its check fails the resources that use it, not the component
-    this.registerOutputs({ uri: facts.spec.uri, capacity: this.capacity });
+    this.registerOutputs({ ...outputsOf(libvirtHostContract, this), uri: facts.spec.uri });
   }
 
   /**
@@ -109,14 +88,14 @@ export class LibvirtHost extends pulumi.ComponentResource {
    * Reserves a libvirt object name on this host. The engine refuses duplicate URNs, mocks
    * do not, and libvirt would overwrite: so duplicates fail here, naming both components.
    */
-  claimName(kind: "domain" | "volume" | "network" | "pool", objectName: string, component: string, path: string): void {
+  claimName(kind: LibvirtObjectKind, objectName: string, component: string, path: string): void {
     this.checkNameFree(kind, objectName, component, path);
-    this.hypervisor.names.set(`${kind}:${objectName}`, component);
+    this.hypervisor.take(kind, objectName, component);
   }
 
   /** Throws when `objectName` is taken, without claiming it (for checks before a plan is complete). */
-  checkNameFree(kind: "domain" | "volume" | "network" | "pool", objectName: string, component: string, path: string): void {
-    const holder = this.hypervisor.names.get(`${kind}:${objectName}`);
+  checkNameFree(kind: LibvirtObjectKind, objectName: string, component: string, path: string): void {
+    const holder = this.hypervisor.holderOf(kind, objectName);
     if (holder) throw new VirtkitValidationError(component, [{ path, reason: `${kind} "${objectName}" on host ${this.hostName} is already declared by ${holder}` }]);
   }
 
@@ -126,8 +105,9 @@ export class LibvirtHost extends pulumi.ComponentResource {
    * one overlay never deletes a base others still read from.
    */
   baseImage(pool: string, url: string, poolResource?: pulumi.Resource): libvirt.Volume {
-    const key = `${pool}|${url}`;
-    let base = this.hypervisor.baseImages.get(key);
+    let inPool = this.hypervisor.baseImages.get(pool);
+    if (!inPool) this.hypervisor.baseImages.set(pool, (inPool = new Map()));
+    let base = inPool.get(url);
     if (!base) {
       const file = url.replace(/[?#].*$/, "").split("/").pop() || "image";
       const stem = file.replace(/\.(qcow2|img|raw)$/i, "").replace(/[^A-Za-z0-9_.+-]/g, "-").slice(0, 40);
@@ -139,7 +119,7 @@ export class LibvirtHost extends pulumi.ComponentResource {
         { name: volumeName, pool, target: { format: { type: "qcow2" } }, create: { content: { url } } },
         { parent: this, provider: this.provider, dependsOn: poolResource ? [poolResource] : undefined },
       );
-      this.hypervisor.baseImages.set(key, base);
+      inPool.set(url, base);
     }
     return base;
   }
@@ -169,48 +149,17 @@ export class LibvirtHost extends pulumi.ComponentResource {
   }
 }
 
-/**
- * One hypervisor as a program run sees it: the host model, the ledger of claims, the libvirt
- * names taken, the base images and VF pools made. Every LibvirtHost of one URI shares it, so
- * two handles on one machine cannot pin the same CPUs or define one domain name twice.
- */
-export class Hypervisor {
-  readonly names = new Map<string, string>();
-  readonly vfPools = new Map<string, libvirt.Network>();
-  readonly baseImages = new Map<string, libvirt.Volume>();
-  constructor(
-    /** The URI as written, or undefined when it is an Output. */
-    readonly uri: string | undefined,
-    /** The LibvirtHost that declared it first, e.g. `LibvirtHost "hv1"`. */
-    readonly firstHost: string,
-    readonly model: HostModel | undefined,
-    readonly ledger: HostLedger | undefined,
-    /** What the host facts say, to compare with another host of the URI. */
-    readonly factsKey: string,
-  ) {}
-}
-
-/** Hypervisors by URI, per program run; and the URIs known only at deployment, once resolved. */
-const hypervisors = new WeakMap<ProgramRecord, { byUri: Map<string, Hypervisor>; late: Map<string, Hypervisor> }>();
-function hypervisorsOfRun() {
-  const run = currentProgram();
-  let h = hypervisors.get(run);
-  if (!h) hypervisors.set(run, (h = { byUri: new Map(), late: new Map() }));
-  return h;
-}
-
 /** The hypervisor of a plain URI: the one its first host declared, when the facts agree. */
-function hypervisorFor(facts: HostFacts, component: string): Hypervisor {
+function hypervisorFor(run: ProgramRun, facts: HostFacts, component: string): HypervisorClaims {
   const { spec, model, ledger, factsKey } = facts;
-  if (typeof spec.uri !== "string") return new Hypervisor(undefined, component, model, ledger, factsKey);
-  const { byUri } = hypervisorsOfRun();
-  const known = byUri.get(spec.uri);
+  if (typeof spec.uri !== "string") return new HypervisorClaims(undefined, component, model, ledger, factsKey);
+  const known = run.hypervisors.get(spec.uri);
   if (!known) {
-    const made = new Hypervisor(spec.uri, component, model, ledger, factsKey);
-    byUri.set(spec.uri, made);
+    const made = new HypervisorClaims(spec.uri, component, model, ledger, factsKey);
+    run.hypervisors.set(spec.uri, made);
     return made;
   }
-  if (known.factsKey === factsKey && facts.model) known.ledger?.addLocked(lockedVmsOf(facts.name));
+  if (known.factsKey === factsKey && facts.model) known.ledger?.addLocked(run.lockedVmsOf(facts.name));
   if (known.factsKey !== factsKey) {
     throw new VirtkitValidationError(component, [
       {
@@ -228,11 +177,10 @@ function hypervisorFor(facts: HostFacts, component: string): Hypervisor {
  * A URI known only at deployment cannot share a ledger (placement is done by then): another
  * host of the same URI would be a second ledger on one hypervisor, so it is refused.
  */
-function checkLateUri(uri: string, component: string, hypervisor: Hypervisor): string {
+function checkLateUri(run: ProgramRun, uri: string, component: string, hypervisor: HypervisorClaims): string {
   const parsed = LibvirtUri.safeParse(uri);
   if (!parsed.success) throw new VirtkitValidationError(component, [{ path: "uri", reason: parsed.error.issues[0].message }]);
-  const { byUri, late } = hypervisorsOfRun();
-  const other = byUri.get(uri) ?? late.get(uri);
+  const other = run.hypervisors.get(uri) ?? run.lateHypervisors.get(uri);
   if (other && other !== hypervisor) {
     throw new VirtkitValidationError(component, [
       {
@@ -241,7 +189,7 @@ function checkLateUri(uri: string, component: string, hypervisor: Hypervisor): s
       },
     ]);
   }
-  late.set(uri, hypervisor);
+  run.lateHypervisors.set(uri, hypervisor);
   return uri;
 }
 
@@ -254,8 +202,8 @@ interface HostFacts {
 }
 
 /** Parses a host's arguments and builds its model and ledger; throws VirtkitValidationError. */
-function hostOf(name: string, args: LibvirtHostArgs): HostFacts {
-  const component = `LibvirtHost "${name}"`;
+function hostOf(run: ProgramRun, name: string, args: LibvirtHostArgs): HostFacts {
+  const component = describeComponent(componentId("LibvirtHost", name));
   const spec = parseOrThrow(LibvirtHostArgsSchema, args, component);
   if (spec.capabilities === undefined) {
     if (spec.reservedCpus || spec.devices.length) {
@@ -265,9 +213,9 @@ function hostOf(name: string, args: LibvirtHostArgs): HostFacts {
   }
   try {
     const { capabilities, devices } = spec;
-    const model = sharedHostModel(capabilities, devices, () => buildHostModel(capabilities, devices));
+    const model = run.sharedHostModel(capabilities, devices, () => buildHostModel(capabilities, devices));
     const factsKey = JSON.stringify({ model, reserved: spec.reservedCpus ?? [] });
-    const ledger = new HostLedger(name, model, { reservedCpus: spec.reservedCpus, locked: lockedVmsOf(name), takeLockedShares: programLock()?.takeLockedShares });
+    const ledger = new HostLedger(name, model, { reservedCpus: spec.reservedCpus, locked: run.lockedVmsOf(name), takeLockedShares: run.lock()?.takeLockedShares });
     return { name, spec, model, ledger, factsKey };
   } catch (e) {
     if (!(e instanceof HostModelError)) throw e;

@@ -1,16 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
 import { VirtkitValidationError } from "../errors";
-import { HugepageMemory } from "../compute/hugepageMemory/HugepageMemory";
-import { PinnedVm, type PinnedVmArgs } from "../compute/pinnedVm/PinnedVm";
-import { LibvirtHost, type LibvirtHostArgs } from "../libvirtHost/LibvirtHost";
-import { PciPassthrough, type PciPassthroughArgs } from "../network/pciPassthrough/PciPassthrough";
-import { SriovNic, type SriovNicArgs } from "../network/sriovNic/SriovNic";
-import { Qcow2Volume, type Qcow2VolumeArgs } from "../storage/qcow2Volume/Qcow2Volume";
-import { StoragePool, type StoragePoolArgs } from "../storage/storagePool/StoragePool";
-import { StorageSecret, type StorageSecretArgs } from "../storage/storageSecret/StorageSecret";
-import { VirtualNetwork, type VirtualNetworkArgs } from "../network/virtualNetwork/VirtualNetwork";
-import type { HugepageMemoryArgs } from "../compute/hugepageMemory/HugepageMemory";
+import { COMPONENTS } from "../components";
+import { componentType, outputsOf } from "../program/componentContract";
 import { PACKAGE } from "./packageSchema";
 import { setProgramRunKey } from "../program/runContext";
 import schema from "./schema.json";
@@ -23,7 +15,10 @@ import schema from "./schema.json";
  * Qcow2Volume, a StoragePool, a VirtualNetwork, a StorageSecret, ...) arrives as its URN and is looked up among those this process built.
  */
 
-type Component = LibvirtHost | HugepageMemory | PinnedVm | Qcow2Volume | SriovNic | PciPassthrough | VirtualNetwork | StoragePool | StorageSecret;
+type Component = pulumi.ComponentResource;
+
+/** The component table by type token. */
+const byType = new Map(COMPONENTS.map((c) => [componentType(c.contract.kind), c]));
 
 /** The components this process constructed, by URN. */
 const built = new Map<string, Component>();
@@ -111,45 +106,13 @@ function checkReferences(type: string, name: string, args: Record<string, unknow
   if (issues.length) throw new VirtkitValidationError(`${type.split(":").pop()} "${name}"`, issues);
 }
 
-/** Builds one component and says which outputs it returns. */
+/** Builds one component and says which outputs it returns (its contract's, those it has). */
 function build(type: string, name: string, args: Record<string, unknown>, opts: pulumi.ComponentResourceOptions): { component: Component; state: pulumi.Inputs } {
-  switch (type.slice(`${PACKAGE}:index:`.length)) {
-    case "LibvirtHost": {
-      const c = new LibvirtHost(name, args as unknown as LibvirtHostArgs, opts);
-      return { component: c, state: { uri: c.uriOutput, capacity: c.capacity } };
-    }
-    case "HugepageMemory": {
-      const c = new HugepageMemory(name, args as unknown as HugepageMemoryArgs, opts);
-      return { component: c, state: { sizeBytes: c.sizeBytes, pageSizeBytes: c.pageSizeBytes, pages: c.pages } };
-    }
-    case "Qcow2Volume": {
-      const c = new Qcow2Volume(name, args as unknown as Qcow2VolumeArgs, opts);
-      return { component: c, state: { path: c.path, volumeXml: c.volumeXml, ...(c.passphrase ? { passphrase: c.passphrase } : {}) } };
-    }
-    case "SriovNic":
-      return { component: new SriovNic(name, args as unknown as SriovNicArgs, opts), state: {} };
-    case "PciPassthrough":
-      return { component: new PciPassthrough(name, args as unknown as PciPassthroughArgs, opts), state: {} };
-    case "VirtualNetwork": {
-      const c = new VirtualNetwork(name, args as unknown as VirtualNetworkArgs, opts);
-      return { component: c, state: { networkName: c.networkName, networkXml: c.networkXml } };
-    }
-    case "StoragePool": {
-      const c = new StoragePool(name, args as unknown as StoragePoolArgs, opts);
-      return { component: c, state: { poolName: c.poolName, poolXml: c.poolXml, targetPath: c.targetPath } };
-    }
-    case "StorageSecret": {
-      // its key arrives as a secret Output (plainInputs keeps secrets Outputs) and stays one
-      const c = new StorageSecret(name, args as unknown as StorageSecretArgs, opts);
-      return { component: c, state: { uuid: c.uuid, usage: c.usage } };
-    }
-    case "PinnedVm": {
-      const c = new PinnedVm(name, args as unknown as PinnedVmArgs, opts);
-      return { component: c, state: { domainXml: c.domainXml, placement: c.placement, uuid: c.uuid } };
-    }
-    default:
-      throw new Error(`unknown resource type ${type}`);
-  }
+  const entry = byType.get(type as ReturnType<typeof componentType>);
+  if (!entry) throw new Error(`unknown resource type ${type}`);
+  // the engine's arguments are the contract's, checked by the component itself
+  const component = entry.construct(name, args as never, opts);
+  return { component, state: outputsOf(entry.contract, component as never) };
 }
 
 export class VirtkitProvider implements provider.Provider {

@@ -9,13 +9,12 @@ import type { LockOutcome } from "../host/lockedPlacement";
 import type { PlacementReport } from "../host/placementReport";
 import type { Change, Digest } from "../render/changes";
 import { VirtkitValidationError } from "../errors";
+import { componentId, describeComponent, type ComponentKind } from "./componentContract";
+import type { HypervisorClaims } from "./hypervisorClaims";
 
 /**
- * What a program declared, for `virtkit plan`: filled by the components as they are
- * constructed. Kept per program run (Automation API inline programs run preview, then up,
- * in one process), keyed by the run's stack resource or, under the mock engine, its monitor.
- * The CLI and the program share one copy of virtkit (the program's `import "virtkit"`
- * resolves to the CLI's package).
+ * What a program run declared, for `virtkit plan`, and the state its components share:
+ * filled by the components as they are constructed.
  */
 
 /** Filled by PinnedVm. */
@@ -74,22 +73,96 @@ export interface PlannedNetwork {
   readonly warnings: readonly string[];
 }
 
-/** Everything one program run declared. */
-export interface ProgramRecord {
-  readonly vms: PlannedVm[];
-  readonly networks: PlannedNetwork[];
-  readonly hosts: PlannedHost[];
-  readonly volumes: PlannedVolume[];
-  readonly componentNames: Set<string>;
+/**
+ * One program run: what its components declared (for `virtkit plan`), the names they took,
+ * the hypervisors they share, the host models built and the placement lock. Created once per
+ * run by {@link currentRun}; a LibvirtHost holds it, and the components on a host reach it
+ * through their host, so nothing else in a run is module state.
+ */
+export class ProgramRun {
+  readonly vms: PlannedVm[] = [];
+  readonly networks: PlannedNetwork[] = [];
+  readonly hosts: PlannedHost[] = [];
+  readonly volumes: PlannedVolume[] = [];
+  /** Hypervisors by URI as written. */
+  readonly hypervisors = new Map<string, HypervisorClaims>();
+  /** Hypervisors whose URI was known only at deployment, by that URI once resolved. */
+  readonly lateHypervisors = new Map<string, HypervisorClaims>();
+  /** Top-level component names taken, per kind. */
+  private readonly componentNames = new Map<ComponentKind, Set<string>>();
   /** Host models built in this run, by their documents (see sharedHostModel). */
-  readonly hostModels: Map<string, HostModel>;
-  /** The run's lock: undefined until first read, null when the run has none (virtkit plan --no-lock). */
-  lock?: ProgramLock | null;
+  private readonly hostModels = new Map<string, HostModel>();
+  /** Undefined until first read; null when the run has none (virtkit plan --no-lock). */
+  private lockState: ProgramLock | null | undefined;
   /** Set by virtkit plan, which reports changes itself: components then print no change diagnostics. */
-  underPlan?: boolean;
+  private underPlan = false;
+
+  /** `readLock` finds the run's lock when it is first asked for and none was set. */
+  constructor(private readonly readLock: () => ProgramLock | null) {}
+
+  /**
+   * The placement lock of this run: as `virtkit plan` set it, or read once (see defaultLock).
+   * @throws VirtkitValidationError naming the file and the entry when the file cannot be used
+   */
+  lock(): ProgramLock | null {
+    if (this.lockState === undefined) this.lockState = this.readLock();
+    return this.lockState;
+  }
+
+  /** Sets this run's lock before the program runs under virtkit plan; null runs without one. */
+  setLock(lock: ProgramLock | null): void {
+    this.lockState = lock;
+    this.underPlan = true;
+  }
+
+  /** Whether components say what each change does as engine diagnostics (not under virtkit plan, which prints a table). */
+  get changeDiagnostics(): boolean {
+    return !this.underPlan;
+  }
+
+  /** The locked VMs of a host, by ledger owner (`PinnedVm "db"`). */
+  lockedVmsOf(hostName: string): Map<string, LockedEntry> {
+    const vms = this.lock()?.section?.hosts[hostName]?.vms ?? {};
+    return new Map(Object.entries(vms).map(([name, vm]) => [describeComponent(componentId("PinnedVm", name)), { placement: placementOfLock(vm.placement), request: vm.request }]));
+  }
+
+  /**
+   * The model of a host's documents, built once per run: a fleet of identical hosts (one set
+   * of facts spread over many LibvirtHosts) is parsed once. Models are immutable; each host
+   * keeps its own ledger of claims.
+   */
+  sharedHostModel(capabilities: string, devices: readonly string[], build: () => HostModel): HostModel {
+    // NUL cannot occur in an XML document, so the key is unambiguous
+    const key = [capabilities, ...devices].join("\0");
+    let model = this.hostModels.get(key);
+    if (!model) this.hostModels.set(key, (model = build()));
+    return model;
+  }
+
+  /**
+   * The engine refuses two resources with one URN; mocks do not, and the failure would come
+   * late and far from the cause. A top-level virtkit component's URN is its type and name, so
+   * a name may be used once per component kind in a program; a child's URN has its parent's
+   * type in it, so children are left to the engine.
+   * @throws VirtkitValidationError when `name` is taken; claims it otherwise
+   */
+  requireUniqueName(kind: ComponentKind, name: string, opts: { parent?: unknown }): void {
+    if (opts.parent !== undefined) return;
+    this.checkUniqueName(kind, name, opts);
+    let names = this.componentNames.get(kind);
+    if (!names) this.componentNames.set(kind, (names = new Set()));
+    names.add(name);
+  }
+
+  /** The same check without claiming the name (for a component that claims it after more checks). */
+  checkUniqueName(kind: ComponentKind, name: string, opts: { parent?: unknown }): void {
+    if (opts.parent !== undefined || !this.componentNames.get(kind)?.has(name)) return;
+    const reason = `another ${kind} is already named "${name}" in this program; resource names must be unique (domainName and name set the libvirt names)`;
+    throw new VirtkitValidationError(describeComponent(componentId(kind, name)), [{ path: "", reason }]);
+  }
 }
 
-const records = new WeakMap<object, ProgramRecord>();
+const runs = new WeakMap<object, ProgramRun>();
 const outsideAnyRun = {};
 
 let runKey: (() => object | undefined) | undefined;
@@ -101,39 +174,29 @@ export function setProgramRunKey(key: () => object | undefined): void {
   runKey = key;
 }
 
-/** The record of the program run in progress. */
-export function currentProgram(): ProgramRecord {
+/**
+ * The run in progress: the one place virtkit looks its run up. A program has no entry point
+ * of virtkit's, so the run is keyed by what Pulumi keeps per run: its stack resource or,
+ * under the mock engine, its monitor (Automation API inline programs run preview, then up,
+ * in one process). The CLI and the program share one copy of virtkit.
+ */
+export function currentRun(): ProgramRun {
   const key: object = runKey?.() ?? pulumi.runtime.getStackResource() ?? pulumi.runtime.getMonitor() ?? outsideAnyRun;
-  let record = records.get(key);
-  if (!record) records.set(key, (record = { vms: [], networks: [], hosts: [], volumes: [], componentNames: new Set(), hostModels: new Map() }));
-  return record;
+  let run = runs.get(key);
+  if (!run) runs.set(key, (run = new ProgramRun(defaultLock)));
+  return run;
 }
 
 /** Environment variable naming the lock file instead of `virtkit.lock.json` in the program's directory. */
 export const LOCK_FILE_ENV = "VIRTKIT_LOCK_FILE";
 
 /**
- * The placement lock of this run: as `virtkit plan` set it, or read once from `$VIRTKIT_LOCK_FILE`
- * or `virtkit.lock.json` in the working directory (where Pulumi runs a program: beside its
- * Pulumi.yaml), section `pulumi.getStack()`. Null when the run has none.
- * @throws VirtkitValidationError naming the file and the entry when the file cannot be used
+ * The lock a run outside `virtkit plan` keeps: `$VIRTKIT_LOCK_FILE`, else `virtkit.lock.json`
+ * in the working directory (where Pulumi runs a program: beside its Pulumi.yaml), section
+ * `pulumi.getStack()`.
  */
-export function programLock(): ProgramLock | null {
-  const record = currentProgram();
-  if (record.lock === undefined) record.lock = readProgramLock(process.env[LOCK_FILE_ENV] || resolve(LOCK_FILE_NAME), pulumi.getStack());
-  return record.lock;
-}
-
-/** Sets this run's lock before the program runs under virtkit plan; null runs without one. */
-export function setProgramLock(lock: ProgramLock | null): void {
-  const record = currentProgram();
-  record.lock = lock;
-  record.underPlan = true;
-}
-
-/** Whether components say what each change does as engine diagnostics (not under virtkit plan, which prints a table). */
-export function changeDiagnostics(): boolean {
-  return !currentProgram().underPlan;
+function defaultLock(): ProgramLock {
+  return readProgramLock(process.env[LOCK_FILE_ENV] || resolve(LOCK_FILE_NAME), pulumi.getStack());
 }
 
 /** Reads a lock file; a missing file is an empty lock. */
@@ -151,32 +214,24 @@ export function lockFileProblem(e: LockFileError): VirtkitValidationError {
   return new VirtkitValidationError(`placement lock ${e.file}`, [{ path: e.entry, reason: `${e.reason}; fix the entry or delete it (virtkit plan then places that VM afresh and locks it again)` }]);
 }
 
-/** The locked VMs of a host, by ledger owner (`PinnedVm "db"`). */
-export function lockedVmsOf(hostName: string): Map<string, LockedEntry> {
-  const vms = programLock()?.section?.hosts[hostName]?.vms ?? {};
-  return new Map(Object.entries(vms).map(([name, vm]) => [`PinnedVm "${name}"`, { placement: placementOfLock(vm.placement), request: vm.request }]));
-}
-
-export function recordPlannedVolume(volume: PlannedVolume): void {
-  currentProgram().volumes.push(volume);
-}
-
-export function recordPlannedVm(vm: PlannedVm): void {
-  currentProgram().vms.push(vm);
-}
-
 /** VMs this program run declared so far, in declaration order. */
 export function plannedVms(): readonly PlannedVm[] {
-  return currentProgram().vms;
-}
-
-export function recordPlannedNetwork(net: PlannedNetwork): void {
-  currentProgram().networks.push(net);
+  return currentRun().vms;
 }
 
 /** Virtual networks this program run declared so far, in declaration order. */
 export function plannedNetworks(): readonly PlannedNetwork[] {
-  return currentProgram().networks;
+  return currentRun().networks;
+}
+
+/** Volumes this program run declared so far, in declaration order. */
+export function plannedVolumes(): readonly PlannedVolume[] {
+  return currentRun().volumes;
+}
+
+/** LibvirtHosts this program run declared so far, in declaration order. */
+export function plannedHosts(): readonly PlannedHost[] {
+  return currentRun().hosts;
 }
 
 /** A LibvirtHost as the plan reports it. */
@@ -186,59 +241,7 @@ export interface PlannedHost {
   readonly ledger: HostLedger | undefined;
 }
 
-export function recordPlannedHost(host: PlannedHost): void {
-  currentProgram().hosts.push(host);
-}
-
-export function plannedHosts(): readonly PlannedHost[] {
-  return currentProgram().hosts;
-}
-
-/**
- * The model of a host's documents, built once per program run: a fleet of identical hosts
- * (one set of facts spread over many LibvirtHosts) is parsed once. Models are immutable;
- * each host keeps its own ledger of claims.
- */
-export function sharedHostModel(capabilities: string, devices: readonly string[], build: () => HostModel): HostModel {
-  // NUL cannot occur in an XML document, so the key is unambiguous
-  const key = [capabilities, ...devices].join("\0");
-  const models = currentProgram().hostModels;
-  let model = models.get(key);
-  if (!model) models.set(key, (model = build()));
-  return model;
-}
-
-/**
- * The engine refuses two resources with one URN; mocks do not, and the failure would
- * come late and far from the cause. A top-level virtkit component's URN is its type and
- * name, so a name may be used once per component type in a program.
- * Returns a reason when `name` is taken.
- */
-export function claimComponentName(type: string, name: string, hasParent: boolean): string | undefined {
-  if (hasParent) return undefined; // the parent's type is part of the URN; leave those to the engine
-  const key = `${type}::${name}`;
-  const { componentNames } = currentProgram();
-  if (componentNames.has(key)) {
-    return `another ${type.split(":").pop()} is already named "${name}" in this program; resource names must be unique (domainName and name set the libvirt names)`;
-  }
-  componentNames.add(key);
-  return undefined;
-}
-
-/** Throws VirtkitValidationError when a top-level component of this type already has `name`, without claiming it. */
-export function checkUniqueName(type: string, name: string, opts: { parent?: unknown }): void {
-  if (opts.parent !== undefined || !currentProgram().componentNames.has(`${type}::${name}`)) return;
-  requireUniqueName(type, name, opts);
-}
-
-/** Throws VirtkitValidationError when a top-level component of this type already has `name`; claims it otherwise. */
-export function requireUniqueName(type: string, name: string, opts: { parent?: unknown }): void {
-  const reason = claimComponentName(type, name, opts.parent !== undefined);
-  if (reason) throw new VirtkitValidationError(`${type.split(":").pop()} "${name}"`, [{ path: "", reason }]);
-}
-
-
-/** Volumes this program run declared so far, in declaration order. */
-export function plannedVolumes(): readonly PlannedVolume[] {
-  return currentProgram().volumes;
+/** Sets the run's lock before the program runs under virtkit plan (and in tests); null runs without one. */
+export function setProgramLock(lock: ProgramLock | null): void {
+  currentRun().setLock(lock);
 }

@@ -66,37 +66,6 @@ export const VmSpecObject = z.object({
   cdroms: z.array(CdromSpec).default([]),
 });
 
-/** What a PinnedVm adds to a VM spec: what to call the domain and how to place it. */
-export const PinnedVmOptions = z.object({
-  /** libvirt domain name; default the component name. Changing it replaces the domain. */
-  domainName: LibvirtName.optional(),
-  /** Auto pinning: emulator and iothreads on the host's reserved CPUs (`housekeeping`, default) or on `dedicated` CPUs. */
-  emulator: z.enum(["housekeeping", "dedicated"]).default("housekeeping"),
-  /** An SR-IOV NIC or device on another NUMA node than the vCPUs is an error, not a warning. Default false. */
-  strictLocality: z.boolean().default(false),
-  /**
-   * Apply a change of the pinning alone (vCPU, emulator and iothread pins) to the running
-   * domain with `virsh vcpupin|emulatorpin|iothreadpin --live --config`, without the restart
-   * provider v0.9.7 does on any domain update. Any other change still restarts the VM, and the
-   * pins are re-applied after it. Default false.
-   */
-  livePinning: z.boolean().default(false),
-  /**
-   * Adopt a domain that already exists instead of creating one: `{ uuid }` is its libvirt UUID
-   * (`virsh domuuid NAME`), the provider's import id. The first `pulumi up` imports the domain
-   * (Pulumi's `import` resource option) and manages it from then on; the program must describe
-   * it as it is, or the import stops with the differences. `virtkit import` writes it.
-   */
-  adopt: z.object({ uuid: z.guid({ message: "expected the domain's UUID, as `virsh domuuid NAME` prints it" }) }).optional(),
-  /** Expander buses per guest NUMA cell: `"auto"` (default: one per cell holding passthrough devices), `"none"`, or explicit `{ guestNode, busNr? }`s. */
-  // a list is checked item by item as the spec's expanderBuses, with their paths
-  expanderBuses: z
-    .custom<"auto" | "none" | z.input<typeof ExpanderBus>[]>((v) => v === "auto" || v === "none" || Array.isArray(v), {
-      error: (i) => `${JSON.stringify(i.input)} is not an expander bus choice; expected "auto", "none" or a list of { guestNode, busNr? }`,
-    })
-    .default("auto"),
-});
-export type PinnedVmOptions = z.infer<typeof PinnedVmOptions>;
 
 type Ctx = z.RefinementCtx;
 const isCount = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n) && n > 0;

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { existsSync, statSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
-import { currentProgram, setProgramLock, type PlannedHost, type PlannedNetwork, type PlannedVm, type PlannedVolume, type ProgramLock } from "../../program/runContext";
+import { currentRun, setProgramLock, type PlannedHost, type PlannedNetwork, type PlannedVm, type PlannedVolume, type ProgramLock } from "../../program/runContext";
 
 /** A provider or component resource the program registered. */
 export interface PlannedResource {
@@ -56,7 +56,7 @@ export async function runProgram(programPath: string, options: RunOptions = {}):
     false,
   );
   // this run's record (a new mock monitor is a new run)
-  const program = currentProgram();
+  const program = currentRun();
   setProgramLock(options.lock ?? null);
   registerTypeScript();
   withoutPromiseStacks();

@@ -1,28 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
-import { Cpuset, Size } from "../../schema/common";
-import { PAGE_SIZES, PageSize, MemorySpec } from "../../schema/memory";
+import { PAGE_SIZES, MemorySpec } from "../../schema/memory";
 import type { z as zod } from "zod";
 import { formatSize } from "../../schema/units";
 import { parseOrThrow } from "../../schema/validate";
 import { VirtkitValidationError } from "../../errors";
 import { Attachment } from "../../host/attachment";
-import { requireUniqueName } from "../../program/runContext";
+import { currentRun } from "../../program/runContext";
+import { outputsOf } from "../../program/componentContract";
+import { HugepageMemoryArgsSchema, hugepageMemoryContract, type HugepageMemoryArgs } from "./args";
 
-export const HugepageMemoryArgsSchema = z.object({
-  /** Guest RAM: bytes or an IEC string ("16GiB"); a whole number of pages. */
-  size: Size,
-  /** Hugepage size of the host pool backing the guest: `"2MiB"` or `"1GiB"`. */
-  pageSize: PageSize,
-  /** Host NUMA nodes the pages come from (cpuset over node ids, e.g. `"0"`); default: where the VM is placed. */
-  hostNodes: Cpuset.optional(),
-  /** Lock the memory in host RAM (`<locked/>`). Default false. */
-  locked: z.boolean().default(false),
-  /** Share the memory with host processes (vhost-user, virtiofs): `<access mode='shared'/>`. Default false. */
-  shared: z.boolean().default(false),
-});
 
-export type HugepageMemoryArgs = z.input<typeof HugepageMemoryArgsSchema>;
 
 /**
  * The hugepage-backed RAM of one VM. It creates no libvirt object of its own (guest RAM is
@@ -47,7 +34,8 @@ export class HugepageMemory extends pulumi.ComponentResource {
     if (a.size % page !== 0) {
       throw new VirtkitValidationError(component, [{ path: "size", reason: `${formatSize(a.size)} is not a whole number of ${a.pageSize} pages` }]);
     }
-    requireUniqueName("virtkit:index:HugepageMemory", name, opts);
+    // the one component without a host finds its run itself
+    currentRun().requireUniqueName("HugepageMemory", name, opts);
     super("virtkit:index:HugepageMemory", name, {}, opts);
     this.attachment = new Attachment(component);
     this.spec = {
@@ -62,7 +50,7 @@ export class HugepageMemory extends pulumi.ComponentResource {
     this.sizeBytes = pulumi.output(a.size);
     this.pageSizeBytes = pulumi.output(page);
     this.pages = pulumi.output(a.size / page);
-    this.registerOutputs({ sizeBytes: this.sizeBytes, pageSizeBytes: this.pageSizeBytes, pages: this.pages });
+    this.registerOutputs(outputsOf(hugepageMemoryContract, this));
   }
 
 }

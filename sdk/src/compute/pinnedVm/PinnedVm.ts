@@ -1,60 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as libvirt from "@pulumi/libvirt";
 import { placementReport, type PlacementReport } from "../../host/placementReport";
-import type { LibvirtHost } from "../../libvirtHost/LibvirtHost";
+import { requireHost } from "../../libvirtHost/LibvirtHost";
 import { renderDomainArgs } from "../../render/domainArgs";
 import { renderDomainXml } from "../../render/domainXml";
 import { withMacs } from "../../render/domainModel";
 import { canonicalJson, classifyDomainChange, describeChange, DOMAIN_REPLACE_ON_CHANGES, inputDigest, LIVE_PINNING_FIELDS } from "../../render/changes";
 import type { DomainModel } from "../../render/domainModel";
 import { LivePinning } from "./livePinningProvider";
-import type { z } from "zod";
-import type { PinnedVmOptions, VmSpecInput } from "../../schema/vm";
 import { Qcow2Volume } from "../../storage/qcow2Volume/Qcow2Volume";
 import { StorageSecret } from "../../storage/storageSecret/StorageSecret";
-import { PciPassthrough } from "../../network/pciPassthrough/PciPassthrough";
 import { SriovNic } from "../../network/sriovNic/SriovNic";
-import type { VirtualNetwork, VirtualNetworkNic } from "../../network/virtualNetwork/VirtualNetwork";
-import { HugepageMemory } from "../hugepageMemory/HugepageMemory";
-import { checkUniqueName, changeDiagnostics, programLock, recordPlannedVm, requireUniqueName } from "../../program/runContext";
 import { planVm, virtualNetworkNic } from "./plan";
-import { registerCloudInit, type CloudInitArgs } from "./cloudInitSeed";
-type SpecIn = VmSpecInput;
-type Item<K extends "disks" | "nics" | "hostdevs"> = NonNullable<SpecIn[K]>[number];
-/** A NIC whose MAC may arrive later (an Input): it is checked when it resolves. */
-type WithInputMac<T> = T extends { mac?: string } ? Omit<T, "mac"> & { mac?: pulumi.Input<string> } : T;
-
-/**
- * A PinnedVm's arguments: the VM spec's fields (documented on `VmSpecObject` in spec/vm.ts),
- * where memory, disks, NICs and devices may also be virtkit components, and the options
- * of `PinnedVmOptions`; plus the host it runs on.
- */
-export type PinnedVmArgs = Omit<SpecIn, "name" | "memory" | "disks" | "nics" | "hostdevs" | "expanderBuses" | "graphics"> &
-  z.input<typeof PinnedVmOptions> & {
-    /** The host the VM runs on. */
-    host: LibvirtHost;
-    /** Guest RAM: a HugepageMemory, or plain `{ size, locked?, nosharepages?, ... }`. */
-    memory: HugepageMemory | SpecIn["memory"];
-    /**
-     * Disks in guest order (vda, vdb, ...): Qcow2Volumes or `{ source: { pool, volume } | { file } |
-     * { device } | { iscsi } | { rbd }, auth?: { username, secret: a StorageSecret } }`.
-     */
-    disks?: (Qcow2Volume | Item<"disks">)[];
-    /** NICs in guest order: SriovNics, VirtualNetworks (or `{ network: VirtualNetwork, mac?, model?, queues?, trust? }`), or `{ type: "network" | "bridge" | "direct" | "vhostuser" | "vf" | "hostdev-network", ... }`. */
-    nics?: (SriovNic | VirtualNetwork | VirtualNetworkNic | WithInputMac<Item<"nics">>)[];
-    /** Whole PCI devices passed through: PciPassthroughs or `{ address, managed? }`. */
-    hostdevs?: (PciPassthrough | Item<"hostdevs">)[];
-    /** What the guest is told at first boot (users, SSH keys, host name, network): a cloud-init seed on a CD-ROM. Default none. */
-    cloudInit?: CloudInitArgs;
-    /**
-     * A graphical display: `{ type: "vnc" | "spice", listen?, password? }`. `listen` defaults to
-     * `127.0.0.1`; the password (a Pulumi secret, say) reaches the provider only, never `domainXml`.
-     * A VNC password is at most 8 characters (VNC's own limit). Default none (the serial console
-     * is the way in).
-     */
-    graphics?: { type: "vnc" | "spice"; listen?: string; password?: pulumi.Input<string> };
-  };
-
+import { registerCloudInit } from "./cloudInitSeed";
+import { pinnedVmContract, type PinnedVmArgs } from "./args";
+import { outputsOf } from "../../program/componentContract";
 /** Properties whose change the provider or the guest cannot take in place: the domain is replaced (its volumes are not). */
 export { DOMAIN_REPLACE_ON_CHANGES };
 
@@ -83,9 +43,9 @@ export class PinnedVm extends pulumi.ComponentResource {
 
   constructor(name: string, args: PinnedVmArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // Validate and place before super(): bad input must fail before anything registers.
-    checkUniqueName("virtkit:index:PinnedVm", name, opts);
+    requireHost(args, `PinnedVm "${name}"`).run.checkUniqueName("PinnedVm", name, opts);
     const { spec, model, xml, placement, warnings, cloudInit, graphicsPassword, lateMacs, adopt, livePinning, lock } = planVm(name, args);
-    requireUniqueName("virtkit:index:PinnedVm", name, opts);
+    args.host.run.requireUniqueName("PinnedVm", name, opts);
     super("virtkit:index:PinnedVm", name, {}, opts);
     const component = `PinnedVm "${name}"`;
     const host = args.host;
@@ -115,11 +75,11 @@ export class PinnedVm extends pulumi.ComponentResource {
       : pulumi.output(xml);
     // what the change since the lock (the last virtkit plan) does to the running VM
     const digest = inputDigest(renderDomainArgs(model) as unknown as Record<string, unknown>);
-    const runLock = programLock();
+    const runLock = host.run.lock();
     const change = runLock?.exists ? classifyDomainChange(runLock.section?.hosts[host.hostName]?.vms[name]?.domain, digest, { livePinning }) : undefined;
-    if (change && changeDiagnostics()) void pulumi.log.info(`${component}: ${describeChange(change)}, since ${runLock!.file} (stack ${runLock!.stack})`, this);
+    if (change && host.run.changeDiagnostics) void pulumi.log.info(`${component}: ${describeChange(change)}, since ${runLock!.file} (stack ${runLock!.stack})`, this);
     const lockEntry = lock && { ...lock.entry, domain: digest };
-    recordPlannedVm({ component, name, host: host.hostName, domainName: spec.name, domainXml: xml, placement, report, warnings, lockEntry, lockOutcome: lock?.outcome, digest, change, livePinning });
+    host.run.vms.push({ component, name, host: host.hostName, domainName: spec.name, domainXml: xml, placement, report, warnings, lockEntry, lockOutcome: lock?.outcome, digest, change, livePinning });
     if (livePinning) {
       const pins = model.cputune;
       // The digest of everything but the pins: the provider redefines the domain with its OLD
@@ -141,7 +101,7 @@ export class PinnedVm extends pulumi.ComponentResource {
     }
     this.placement = pulumi.output(report);
     this.uuid = this.domain.uuid;
-    this.registerOutputs({ domainXml: this.domainXml, placement: this.placement, uuid: this.uuid });
+    this.registerOutputs(outputsOf(pinnedVmContract, this));
   }
 }
 

@@ -6,31 +6,7 @@ import { GuestHostname, SshPublicKey, UserName } from "../../schema/guest";
 import { renderCloudConfig, renderMetaData, renderSeedDiskArgs, renderSeedVolumeArgs } from "../../render/cloudInitSeedArgs";
 import { InputChecks, isLater } from "../../program/inputs";
 import type { LibvirtHost } from "../../libvirtHost/LibvirtHost";
-
-/**
- * cloud-init for a PinnedVm: what the guest is told at first boot (users, SSH keys, host name,
- * network), as the provider's cloud-init disk (a NoCloud ISO) uploaded to a pool volume and
- * attached as a CD-ROM. Every value may be a Pulumi Input; a secret stays a secret.
- */
-export interface CloudInitArgs {
-  /**
-   * User data as cloud-init reads it (`#cloud-config` YAML, a script, a MIME multipart).
-   * Instead of this, give the simple form: `users`, `sshAuthorizedKeys`, `hostname`.
-   */
-  userData?: pulumi.Input<string>;
-  /** Users to create, each with SSH keys and (default true) password-less sudo. */
-  users?: { name: string; sshAuthorizedKeys: pulumi.Input<string>[]; sudo?: boolean }[];
-  /** SSH public keys for the image's default user (`debian` on Debian's cloud images). */
-  sshAuthorizedKeys?: pulumi.Input<string>[];
-  /** The guest's host name (meta data `local-hostname`). Default: the domain name. */
-  hostname?: pulumi.Input<string>;
-  /** Meta data as cloud-init reads it. Default: `instance-id` the domain name, `local-hostname` the host name. */
-  metaData?: pulumi.Input<string>;
-  /** Network configuration (cloud-init's network config v1 or v2). Default: cloud-init's own (DHCP on the first NIC). */
-  networkConfig?: pulumi.Input<string>;
-  /** Storage pool for the seed ISO. Default: the pool of the VM's first Qcow2Volume, else `default`. */
-  pool?: string;
-}
+import type { CloudInitArgs } from "./args";
 
 /** A VM's cloud-init, checked: where its ISO goes and what it holds. */
 export interface CloudInitPlan {

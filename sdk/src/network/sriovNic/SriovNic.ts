@@ -1,39 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as libvirt from "@pulumi/libvirt";
-import { z } from "zod";
 import { Attachment } from "../../host/attachment";
-import { InterfaceName, MacAddress, PciAddressText } from "../../schema/common";
-import { Vlan } from "../../schema/network";
 import type { PciAddress } from "../../schema/pci";
 import { parseOrThrow } from "../../schema/validate";
 import { renderNetworkArgs } from "../../render/networkArgs";
 import { requireHost, type LibvirtHost } from "../../libvirtHost/LibvirtHost";
-import { requireUniqueName } from "../../program/runContext";
+import { outputsOf } from "../../program/componentContract";
+import { SriovNicArgsSchema, sriovNicContract, type SriovNicArgs } from "./args";
 import { isLater } from "../../program/inputs";
 
-export const SriovNicArgsSchema = z
-  .object({
-    /** Physical function's interface name (`enp59s0f0`): a VF of it is handed to the guest. */
-    pf: InterfaceName.optional(),
-    /** A specific VF by PCI address, e.g. `{ address: "0000:3b:02.1" }`. */
-    vf: z.object({ address: PciAddressText }).optional(),
-    /** 802.1Q VLAN tag set on the VF by the host. */
-    vlan: Vlan.optional(),
-    /** Guest MAC address set on the VF. */
-    mac: MacAddress.optional(),
-    /** Trust the guest's MAC changes and promiscuous mode on the VF (`trustGuestRxFilters`). Default false. */
-    trust: z.boolean().default(false),
-  })
-  .superRefine((a, ctx) => {
-    if (!a.pf && !a.vf) ctx.addIssue({ code: "custom", path: ["pf"], message: "give the PF to take a VF from (pf) or a VF address (vf.address)" });
-  });
-
-export type SriovNicArgs = Omit<z.input<typeof SriovNicArgsSchema>, "mac"> & {
-  /** Guest MAC address set on the VF; an Input, checked when it resolves. */
-  mac?: pulumi.Input<string>;
-  /** The host whose PF the VF comes from. */
-  host: LibvirtHost;
-};
 
 /**
  * An SR-IOV virtual function for one VM. Given a VF address, the guest gets that VF as an
@@ -59,7 +34,7 @@ export class SriovNic extends pulumi.ComponentResource {
     requireHost(args, `SriovNic "${name}"`);
     const lateMac = isLater(args.mac) ? args.mac : undefined;
     const a = parseOrThrow(SriovNicArgsSchema, { ...args, host: undefined, mac: lateMac ? undefined : args.mac }, `SriovNic "${name}"`);
-    requireUniqueName("virtkit:index:SriovNic", name, opts);
+    args.host.run.requireUniqueName("SriovNic", name, opts);
     super("virtkit:index:SriovNic", name, {}, opts);
     this.component = `SriovNic "${name}"`;
     this.attachment = new Attachment(this.component);
@@ -80,6 +55,6 @@ export class SriovNic extends pulumi.ComponentResource {
         );
       });
     }
-    this.registerOutputs({});
+    this.registerOutputs(outputsOf(sriovNicContract, this));
   }
 }

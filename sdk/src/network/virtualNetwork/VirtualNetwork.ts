@@ -1,41 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as libvirt from "@pulumi/libvirt";
-import type { z } from "zod";
 import { renderNetworkArgs } from "../../render/networkArgs";
 import { renderNetworkXml } from "../../render/networkXml";
-import { NetworkSpec, type NicModel } from "../../schema/network";
+import { NetworkSpec } from "../../schema/network";
 import { parseOrThrow } from "../../schema/validate";
 import { requireHost, type LibvirtHost } from "../../libvirtHost/LibvirtHost";
-import { recordPlannedNetwork, requireUniqueName } from "../../program/runContext";
+import { outputsOf } from "../../program/componentContract";
+import { virtualNetworkContract, type VirtualNetworkArgs } from "./args";
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-/**
- * A VirtualNetwork's arguments: one of `NetworkSpec`'s modes (documented in spec/network.ts),
- * with the libvirt name defaulting to the component's name, and the host it is defined on.
- */
-export type VirtualNetworkArgs = DistributiveOmit<z.input<typeof NetworkSpec>, "name"> & {
-  /** The host the network is defined on; only VMs on it can use it. */
-  host: LibvirtHost;
-  /** libvirt network name; default the component's name. Changing it replaces the network. */
-  name?: string;
-};
-
-/**
- * A NIC on a VirtualNetwork, for `PinnedVm`'s `nics`: the network itself, or the network with
- * the NIC's own settings. On a `hostdev` pool the NIC is a VF, which has no model or queues.
- */
-export interface VirtualNetworkNic {
-  network: VirtualNetwork;
-  /** Guest MAC address; default: libvirt picks one. */
-  mac?: string;
-  /** NIC model (`virtio`, default; `e1000`, `e1000e`, `rtl8139`); not on a `hostdev` pool. */
-  model?: z.input<typeof NicModel>;
-  /** virtio queue pairs; default one per vCPU for a pinned VM. Not on a `hostdev` pool. */
-  queues?: number;
-  /** On a `hostdev` pool: let the guest change the VF's MAC and receive filters. Default false. */
-  trust?: boolean;
-}
 
 /**
  * A libvirt virtual network on one host (NAT with DHCP, isolated, a host bridge, an Open vSwitch
@@ -62,7 +35,7 @@ export class VirtualNetwork extends pulumi.ComponentResource {
     const host = requireHost(args, component);
     const spec = parseOrThrow(NetworkSpec, { ...args, host: undefined, name: args.name ?? name }, component);
     host.checkNameFree("network", spec.name, component, "name");
-    requireUniqueName("virtkit:index:VirtualNetwork", name, opts);
+    args.host.run.requireUniqueName("VirtualNetwork", name, opts);
     super("virtkit:index:VirtualNetwork", name, {}, opts);
     host.claimName("network", spec.name, component, "name");
     this.host = host;
@@ -73,9 +46,9 @@ export class VirtualNetwork extends pulumi.ComponentResource {
     this.warnings = [];
     for (const w of this.warnings) void pulumi.log.warn(`${component}: ${w}`, this);
     this.network = new libvirt.Network(name, renderNetworkArgs(spec), { parent: this, provider: host.provider });
-    recordPlannedNetwork({ component, host: host.hostName, networkName: spec.name, networkXml: xml, warnings: this.warnings });
+    host.run.networks.push({ component, host: host.hostName, networkName: spec.name, networkXml: xml, warnings: this.warnings });
     this.networkXml = pulumi.output(xml);
-    this.registerOutputs({ networkXml: this.networkXml });
+    this.registerOutputs(outputsOf(virtualNetworkContract, this));
   }
 
   /** The libvirt network name. */

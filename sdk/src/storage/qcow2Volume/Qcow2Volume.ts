@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as libvirt from "@pulumi/libvirt";
-import { z } from "zod";
-import { LibvirtName, Size } from "../../schema/common";
-import { VolumeFormat, VolumeSpec } from "../../schema/storage";
+import type { z } from "zod";
+import { VolumeSpec } from "../../schema/storage";
+import { LibvirtName } from "../../schema/common";
 import { VirtkitValidationError, type ValidationIssue } from "../../errors";
 import { StoragePool } from "../storagePool/StoragePool";
 import { parseOrThrow } from "../../schema/validate";
@@ -13,70 +13,11 @@ import { createHash } from "node:crypto";
 import { LuksVolume } from "./luksVolumeProvider";
 import { VolumeCapacity } from "./volumeCapacityProvider";
 import { Attachment } from "../../host/attachment";
-import { changeDiagnostics, programLock, recordPlannedVolume, requireUniqueName } from "../../program/runContext";
 import { classifyVolumeChange, describeChange, inputDigest } from "../../render/changes";
 import { InputChecks, isLater } from "../../program/inputs";
+import { outputsOf } from "../../program/componentContract";
+import { ImageUrl, Qcow2VolumeArgsSchema, qcow2VolumeContract, type Qcow2VolumeArgs } from "./args";
 
-/** Where a base image comes from: http(s), file:// or an absolute path on the machine running `pulumi up`. */
-const ImageUrl = z.string({ error: "expected an image URL string" }).regex(/^(https?:\/\/|file:\/\/|\/)\S+$/, { message: "expected an http(s) URL, file:// URL or absolute path" });
-
-export const Qcow2VolumeArgsSchema = z.object({
-  /**
-   * Storage pool on the host: a libvirt pool's name (`default`), or a StoragePool. In a `dir`
-   * pool the volume is a file; in a `logical` (LVM) pool a logical volume, which VMs get as a
-   * block disk (`format: "raw"`, no base image, no encryption).
-   */
-  pool: z.union([LibvirtName, z.custom<StoragePool>((p) => p instanceof StoragePool)], { error: "expected a pool name or a StoragePool" }),
-  /** `qcow2` (default: thin, copy-on-write, encryptable) or `raw` (a plain file or logical volume: no format layer). */
-  format: VolumeFormat.default("qcow2"),
-  /**
-   * Virtual size: bytes or an IEC string ("40GiB"). A larger size grows the volume in place,
-   * keeping its data (`virsh blockresize` when a running domain uses it, else `vol-resize`);
-   * a smaller one is refused with the reason before anything changes.
-   */
-  size: Size,
-  /** libvirt volume name; default `<component name>.qcow2` (`.raw` for raw; the component's name in an LVM pool). */
-  name: LibvirtName.optional(),
-  /** Copy-on-write base: an image downloaded into the pool (`{ url }`: http(s), file:// or an absolute path), or another volume (`{ volume }`). */
-  baseImage: z
-    .union(
-      [
-        z.object({ url: ImageUrl }),
-        z.object({ volume: z.custom<Qcow2Volume>((v) => v instanceof Qcow2Volume, { error: "expected a Qcow2Volume" }) }),
-      ],
-      { error: "expected { url } or { volume: a Qcow2Volume }" },
-    )
-    .optional(),
-  /**
-   * LUKS encryption. virtkit defines a libvirt secret (usage: the volume's path) holding the
-   * passphrase, which stays a Pulumi secret, and creates the volume with `virsh` on the host
-   * (provider v0.9.7 cannot name a secret for a volume). `secretUuid` defaults to a UUID
-   * derived from host, pool and volume name, so it is stable across runs.
-   */
-  encryption: z
-    .object({
-      secretUuid: z.uuid({ message: "expected a UUID for the libvirt secret" }).optional(),
-      passphrase: z.custom<pulumi.Input<string>>((p) => (typeof p === "string" ? p !== "" : pulumi.Output.isInstance(p) || p instanceof Promise), {
-        error: "a LUKS volume needs a passphrase: a non-empty string or a Pulumi secret (pulumi.secret, config.requireSecret)",
-      }),
-    })
-    .optional(),
-  /**
-   * Allow changes that replace the volume (pool, name, base image, encryption), destroying its
-   * data. Default false: such a change is refused by the engine (the volume is protected).
-   */
-  allowReplace: z.boolean().default(false),
-});
-
-export type Qcow2VolumeArgs = Omit<z.input<typeof Qcow2VolumeArgsSchema>, "baseImage"> & {
-  /**
-   * Copy-on-write base: `{ url }` (an Input: a URL known only at deployment gets a base image of
-   * this volume's own, not shared by URL) or `{ volume }`.
-   */
-  baseImage?: { url: pulumi.Input<string> } | { volume: Qcow2Volume };
-  /** The host whose pool holds the volume. */
-  host: LibvirtHost;
-};
 
 /**
  * A qcow2 volume in a pool of a host, optionally a copy-on-write overlay over a base
@@ -122,7 +63,7 @@ export class Qcow2Volume extends pulumi.ComponentResource {
     // the default name comes from the component's name: check it as a libvirt name too
     parseOrThrow(LibvirtName, volumeName, component, ["name"]);
     args.host.checkNameFree("volume", `${a.pool}/${volumeName}`, component, "name");
-    requireUniqueName("virtkit:index:Qcow2Volume", name, opts);
+    args.host.run.requireUniqueName("Qcow2Volume", name, opts);
     super("virtkit:index:Qcow2Volume", name, {}, opts);
     this.host = args.host;
     this.attachment = new Attachment(component);
@@ -188,7 +129,7 @@ export class Qcow2Volume extends pulumi.ComponentResource {
     }
     this.path = this.volume.path;
     this.recordChange(component, name, a, args, dataOpts.protect === true);
-    this.registerOutputs({ path: this.path, volumeXml: this.volumeXml, passphrase: this.passphrase });
+    this.registerOutputs(outputsOf(qcow2VolumeContract, this));
   }
 
   /** Records the volume for virtkit plan and says, as a diagnostic, what its change since the lock does. */
@@ -196,10 +137,10 @@ export class Qcow2Volume extends pulumi.ComponentResource {
     const base = args.baseImage && ("url" in args.baseImage ? { url: typeof args.baseImage.url === "string" ? args.baseImage.url : "(known at deployment)" } : { volume: args.baseImage.volume.volumeName });
     // what the volume is made of; the passphrase is a secret and cannot be compared
     const digest = inputDigest({ name: this.volumeName, pool: this.poolName, capacity: a.size, format: a.format, baseImage: base ?? null, secretUuid: this.secretUuid ?? null });
-    const lock = programLock();
+    const lock = this.host.run.lock();
     const change = lock?.exists ? classifyVolumeChange(lock.section?.volumes[name]?.digest, digest, { protected: isProtected, growsInPlace: true }) : undefined;
-    if (change && changeDiagnostics()) void pulumi.log.info(`${component}: ${describeChange(change)}, since ${lock!.file} (stack ${lock!.stack})`, this);
-    recordPlannedVolume({ component, name, host: this.host.hostName, digest, protected: isProtected, change });
+    if (change && this.host.run.changeDiagnostics) void pulumi.log.info(`${component}: ${describeChange(change)}, since ${lock!.file} (stack ${lock!.stack})`, this);
+    this.host.run.volumes.push({ component, name, host: this.host.hostName, digest, protected: isProtected, change });
   }
 }
 

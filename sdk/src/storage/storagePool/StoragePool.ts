@@ -1,33 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as libvirt from "@pulumi/libvirt";
-import type { z } from "zod";
 import { poolTargetPath, PoolSpec } from "../../schema/storage";
 import { parseOrThrow } from "../../schema/validate";
 import { renderPoolArgs } from "../../render/volumeArgs";
 import { renderPoolXml } from "../../render/storageXml";
 import { requireHost, type LibvirtHost } from "../../libvirtHost/LibvirtHost";
-import { requireUniqueName } from "../../program/runContext";
+import { outputsOf } from "../../program/componentContract";
+import { storagePoolContract, type StoragePoolArgs } from "./args";
 
-type PoolInput = z.input<typeof PoolSpec>;
-/** Omit, one pool type at a time (a plain Omit would keep only the keys all types share). */
-type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-/**
- * A StoragePool's arguments: one of
- * - `{ type: "dir", path }`: a directory of qcow2 and raw image files;
- * - `{ type: "logical", volumeGroup?, devices? }`: an LVM volume group; its volumes are logical
- *   volumes, which VMs get as block disks (`/dev/<group>/<volume>`);
- * - `{ type: "iscsi", portal: { host, port? }, target, initiator? }`: the LUNs of an iSCSI
- *   target, which VMs get as disks by `{ pool, volume: "unit:0:0:N" }`;
- *
- * plus the host and the libvirt pool name (default: the component's name).
- */
-export type StoragePoolArgs = OmitEach<PoolInput, "name"> & {
-  /** libvirt pool name; default the component's name. */
-  name?: string;
-  /** The host that has the pool. */
-  host: LibvirtHost;
-};
 
 /**
  * A libvirt storage pool on a host (provider resource `libvirt.Pool`): a directory, an LVM
@@ -51,7 +31,7 @@ export class StoragePool extends pulumi.ComponentResource {
     requireHost(args, component);
     const spec = parseOrThrow(PoolSpec, { ...args, host: undefined, name: args.name ?? name }, component);
     args.host.checkNameFree("pool", spec.name, component, "name");
-    requireUniqueName("virtkit:index:StoragePool", name, opts);
+    args.host.run.requireUniqueName("StoragePool", name, opts);
     super("virtkit:index:StoragePool", name, {}, opts);
     args.host.claimName("pool", spec.name, component, "name");
     this.host = args.host;
@@ -61,6 +41,6 @@ export class StoragePool extends pulumi.ComponentResource {
     this.targetPath = poolTargetPath(spec);
     this.poolXml = renderPoolXml(spec);
     this.pool = new libvirt.Pool(name, renderPoolArgs(spec), { parent: this, provider: args.host.provider });
-    this.registerOutputs({ poolXml: this.poolXml });
+    this.registerOutputs(outputsOf(storagePoolContract, this));
   }
 }
