@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildHostModel } from "../../sdk/src/host/nodedev";
 import { readHostFacts } from "../../sdk/src/host/hostFacts";
-import { parseArgs, parseFactsArgs } from "../../sdk/src/cli/main";
+import { parseFactsArgs } from "../../sdk/src/cli/facts/factsCommand";
+import { parseArgs } from "../../sdk/src/cli/plan/planCommand";
 import { describeWith, hostHasKvm, scratchDir, withoutKvm } from "../support/libvirt";
 
 const root = join(__dirname, "..", "..");
