@@ -8,7 +8,7 @@ import { parseArgs } from "../../sdk/src/cli/plan/planCommand";
 import { describeWith, hostHasKvm, scratchDir, withoutKvm } from "../support/libvirt";
 
 const root = join(__dirname, "..", "..");
-const built = existsSync(join(root, "dist", "sdk", "src", "plan", "cli.js"));
+const built = existsSync(join(root, "dist", "sdk", "src", "cli", "main.js"));
 /** A one-file program inside the checkout, so its `import "virtkit"` resolves to it (package self-reference). */
 function program(body: string): string {
   mkdirSync(join(root, ".scratch"), { recursive: true });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parseArgs } from "../../../sdk/src/cli/plan/planCommand";
 
 const root = join(__dirname, "..", "..", "..");
-const built = existsSync(join(root, "dist", "sdk", "src", "plan", "cli.js"));
+const built = existsSync(join(root, "dist", "sdk", "src", "cli", "main.js"));
 
 /**
  * The issue's program: db and web with pinning "auto" on the two-socket host, each 4 vCPUs on
