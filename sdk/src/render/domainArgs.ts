@@ -2,7 +2,8 @@ import type * as libvirt from "@pulumi/libvirt";
 import type * as pulumi from "@pulumi/pulumi";
 import type { PciAddress } from "../schema/pci";
 import { compact, PRESENT } from "./args";
-import { networkSource, type DiskModel, type DomainModel, type InterfaceModel } from "./domainModel";
+import { networkSource, type DiskModel, type InterfaceModel } from "./domainDevices";
+import type { DomainModel } from "./domainModel";
 import { vlanArgs } from "./networkArgs";
 
 /**

@@ -1,5 +1,6 @@
 import { hex as pciHex, type PciAddress } from "../schema/pci";
-import { diskType, networkSource, type DiskModel, type DomainModel, type GuestPciAddress, type InterfaceModel } from "./domainModel";
+import { diskType, networkSource, type DiskModel, type GuestPciAddress, type InterfaceModel } from "./domainDevices";
+import type { DomainModel } from "./domainModel";
 import { el, textEl, toXml, type XmlElement } from "./xml";
 
 /** The domain XML view of a DomainModel, in the element order `virsh dumpxml` uses. */
