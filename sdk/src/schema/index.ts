@@ -11,5 +11,5 @@ export * from "./storage";
 export * from "./units";
 export * from "./validate";
 export * from "./vm";
-export * from "./iothreads";
+export { effectiveIothreads } from "./iothreads";
 export * from "./ipv4";
