@@ -3,11 +3,12 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildHostModel } from "../../sdk/src/host/nodedev";
 import { readHostFacts } from "../../sdk/src/host/hostFacts";
-import { parseArgs, parseFactsArgs } from "../../sdk/src/cli/main";
+import { parseFactsArgs } from "../../sdk/src/cli/facts/factsCommand";
+import { parseArgs } from "../../sdk/src/cli/plan/planCommand";
 import { describeWith, hostHasKvm, scratchDir, withoutKvm } from "../support/libvirt";
 
 const root = join(__dirname, "..", "..");
-const built = existsSync(join(root, "dist", "sdk", "src", "plan", "cli.js"));
+const built = existsSync(join(root, "dist", "sdk", "src", "cli", "main.js"));
 /** A one-file program inside the checkout, so its `import "virtkit"` resolves to it (package self-reference). */
 function program(body: string): string {
   mkdirSync(join(root, ".scratch"), { recursive: true });

@@ -2,7 +2,8 @@ import type * as libvirt from "@pulumi/libvirt";
 import type * as pulumi from "@pulumi/pulumi";
 import type { PciAddress } from "../schema/pci";
 import { compact, PRESENT } from "./args";
-import { networkSource, type DiskModel, type DomainModel, type InterfaceModel } from "./domainModel";
+import { networkSource, type DiskModel, type InterfaceModel } from "./domainDevices";
+import type { DomainModel } from "./domainModel";
 import { vlanArgs } from "./networkArgs";
 
 /**
@@ -86,37 +87,42 @@ export function renderDomainArgs(d: DomainModel, inputs: DomainInputs = {}): Dom
     },
     os: { type: "hvm", typeArch: "x86_64", typeMachine: d.os.machine, firmware: d.os.firmware, bootDevices: [{ dev: "hd" }] },
     features: { acpi: true, apic: PRESENT },
-    devices: {
-      disks: d.disks.map((disk) => ({
-        device: disk.device,
-        source: diskSourceArgs(disk),
-        driver: { name: "qemu", type: disk.format, cache: disk.cache, io: disk.io, discard: disk.discard, ioThread: disk.iothread },
-        target: { dev: disk.target, bus: disk.bus },
-        readOnly: disk.readonly || undefined,
-        encryption: disk.encryptionSecretUuid ? { format: "luks", secrets: [{ type: "passphrase", uuid: disk.encryptionSecretUuid }] } : undefined,
-      })),
-      interfaces: d.interfaces.map((n, i) => {
-        const args = interfaceArgs(n);
-        const late = inputs.macs?.get(i);
-        return late === undefined ? args : { ...args, mac: { address: late } };
-      }),
-      hostdevs: d.hostdevs.map((h) => ({ managed: h.managed, subsysPci: { source: { address: hostAddress(h.source) } } })),
-      controllers: d.controllers.map((c) => {
-        switch (c.kind) {
-          case "expander":
-            return { type: "pci", index: c.index, model: c.model, pci: { model: { name: c.device } } };
-          case "root-port":
-            return { type: "pci", index: c.index, model: "pcie-root-port" };
-          case "scsi":
-            return { type: "scsi", index: c.index, model: "virtio-scsi", driver: { queues: c.queues, ioThread: c.iothread } };
-        }
-      }),
-      // no source: libvirt takes a serial port without a type as a pty (the XML view says so)
-      serials: d.serialConsole ? [{ target: { port: 0 } }] : undefined,
-      consoles: d.serialConsole ? [{ target: { type: "serial", port: 0 } }] : undefined,
-      graphics: d.graphics && [graphicsArgs(d.graphics, inputs.graphicsPassword)],
-    },
+    devices: deviceArgs(d, inputs),
   });
+}
+
+/** The provider's `devices`: disks, interfaces (with the MACs known only at deploy time), hostdevs, controllers, console, graphics. */
+function deviceArgs(d: DomainModel, inputs: DomainInputs): DomainArgs["devices"] {
+  return {
+    disks: d.disks.map((disk) => ({
+      device: disk.device,
+      source: diskSourceArgs(disk),
+      driver: { name: "qemu", type: disk.format, cache: disk.cache, io: disk.io, discard: disk.discard, ioThread: disk.iothread },
+      target: { dev: disk.target, bus: disk.bus },
+      readOnly: disk.readonly || undefined,
+      encryption: disk.encryptionSecretUuid ? { format: "luks", secrets: [{ type: "passphrase", uuid: disk.encryptionSecretUuid }] } : undefined,
+    })),
+    interfaces: d.interfaces.map((n, i) => {
+      const args = interfaceArgs(n);
+      const late = inputs.macs?.get(i);
+      return late === undefined ? args : { ...args, mac: { address: late } };
+    }),
+    hostdevs: d.hostdevs.map((h) => ({ managed: h.managed, subsysPci: { source: { address: hostAddress(h.source) } } })),
+    controllers: d.controllers.map((c) => {
+      switch (c.kind) {
+        case "expander":
+          return { type: "pci", index: c.index, model: c.model, pci: { model: { name: c.device } } };
+        case "root-port":
+          return { type: "pci", index: c.index, model: "pcie-root-port" };
+        case "scsi":
+          return { type: "scsi", index: c.index, model: "virtio-scsi", driver: { queues: c.queues, ioThread: c.iothread } };
+      }
+    }),
+    // no source: libvirt takes a serial port without a type as a pty (the XML view says so)
+    serials: d.serialConsole ? [{ target: { port: 0 } }] : undefined,
+    consoles: d.serialConsole ? [{ target: { type: "serial", port: 0 } }] : undefined,
+    graphics: d.graphics && [graphicsArgs(d.graphics, inputs.graphicsPassword)],
+  };
 }
 
 function graphicsArgs(g: NonNullable<DomainModel["graphics"]>, password: pulumi.Input<string> | undefined) {

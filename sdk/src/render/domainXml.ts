@@ -1,5 +1,6 @@
 import { hex as pciHex, type PciAddress } from "../schema/pci";
-import { diskType, networkSource, type DiskModel, type DomainModel, type GuestPciAddress, type InterfaceModel } from "./domainModel";
+import { diskType, networkSource, type DiskModel, type GuestPciAddress, type InterfaceModel } from "./domainDevices";
+import type { DomainModel } from "./domainModel";
 import { el, textEl, toXml, type XmlElement } from "./xml";
 
 /** The domain XML view of a DomainModel, in the element order `virsh dumpxml` uses. */
@@ -58,44 +59,49 @@ export function domainElement(d: DomainModel): XmlElement {
     el("features", {}, el("acpi"), el("apic")),
     cpuElement(d),
     el("clock", { offset: "utc" }),
-    el(
-      "devices",
-      {},
-      d.disks.map((disk) =>
-        el(
-          "disk",
-          { type: diskType(disk.source), device: disk.device },
-          el("driver", { name: "qemu", type: disk.format, cache: disk.cache, io: disk.io, discard: disk.discard, iothread: disk.iothread }),
-          diskSource(disk),
-          el("target", { dev: disk.target, bus: disk.bus }),
-          disk.readonly && el("readonly"),
-          disk.encryptionSecretUuid && el("encryption", { format: "luks" }, el("secret", { type: "passphrase", uuid: disk.encryptionSecretUuid })),
-        ),
+    devicesElement(d),
+  );
+}
+
+/** `<devices>`: disks, controllers, interfaces, hostdevs, serial and console, graphics. */
+function devicesElement(d: DomainModel): XmlElement {
+  return el(
+    "devices",
+    {},
+    d.disks.map((disk) =>
+      el(
+        "disk",
+        { type: diskType(disk.source), device: disk.device },
+        el("driver", { name: "qemu", type: disk.format, cache: disk.cache, io: disk.io, discard: disk.discard, iothread: disk.iothread }),
+        diskSource(disk),
+        el("target", { dev: disk.target, bus: disk.bus }),
+        disk.readonly && el("readonly"),
+        disk.encryptionSecretUuid && el("encryption", { format: "luks" }, el("secret", { type: "passphrase", uuid: disk.encryptionSecretUuid })),
       ),
-      d.controllers.map((c) => {
-        switch (c.kind) {
-          case "expander":
-            return el(
-              "controller",
-              { type: "pci", index: c.index, model: c.model },
-              el("model", { name: c.device }),
-              el("target", { busNr: c.busNr }, textEl("node", c.node)),
-            );
-          case "root-port":
-            return el("controller", { type: "pci", index: c.index, model: "pcie-root-port" }, guestAddress(c.address));
-          case "scsi":
-            return el("controller", { type: "scsi", index: c.index, model: "virtio-scsi" }, el("driver", { queues: c.queues, iothread: c.iothread }));
-        }
-      }),
-      d.interfaces.map(interfaceElement),
-      d.hostdevs.map((h) =>
-        el("hostdev", { mode: "subsystem", type: "pci", managed: h.managed }, el("source", {}, hostAddress(h.source, false)), guestAddress(h.guestAddress)),
-      ),
-      d.serialConsole && el("serial", { type: "pty" }, el("target", { port: 0 })),
-      d.serialConsole && el("console", { type: "pty" }, el("target", { type: "serial", port: 0 })),
-      // a password never appears here: this is what `virsh dumpxml` shows without --security-info
-      d.graphics && el("graphics", { type: d.graphics.type, autoport: true, listen: d.graphics.listen }, el("listen", { type: "address", address: d.graphics.listen })),
     ),
+    d.controllers.map((c) => {
+      switch (c.kind) {
+        case "expander":
+          return el(
+            "controller",
+            { type: "pci", index: c.index, model: c.model },
+            el("model", { name: c.device }),
+            el("target", { busNr: c.busNr }, textEl("node", c.node)),
+          );
+        case "root-port":
+          return el("controller", { type: "pci", index: c.index, model: "pcie-root-port" }, guestAddress(c.address));
+        case "scsi":
+          return el("controller", { type: "scsi", index: c.index, model: "virtio-scsi" }, el("driver", { queues: c.queues, iothread: c.iothread }));
+      }
+    }),
+    d.interfaces.map(interfaceElement),
+    d.hostdevs.map((h) =>
+      el("hostdev", { mode: "subsystem", type: "pci", managed: h.managed }, el("source", {}, hostAddress(h.source, false)), guestAddress(h.guestAddress)),
+    ),
+    d.serialConsole && el("serial", { type: "pty" }, el("target", { port: 0 })),
+    d.serialConsole && el("console", { type: "pty" }, el("target", { type: "serial", port: 0 })),
+    // a password never appears here: this is what `virsh dumpxml` shows without --security-info
+    d.graphics && el("graphics", { type: d.graphics.type, autoport: true, listen: d.graphics.listen }, el("listen", { type: "address", address: d.graphics.listen })),
   );
 }
 

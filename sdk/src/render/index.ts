@@ -1,9 +1,11 @@
 import type { VmSpec } from "../schema/vm";
-import { buildDomainModel, type DeviceGuestNodes, type DomainModel } from "./domainModel";
+import { buildDomainModel, type DomainModel } from "./domainModel";
+import type { DeviceGuestNodes } from "./domainDevices";
 import { renderDomainXml } from "./domainXml";
 import { layoutFromSpec, type DomainLayout } from "./layout";
 
 export * from "./domainModel";
+export * from "./domainDevices";
 export * from "./domainXml";
 export * from "./layout";
 export * from "./networkXml";

@@ -11,4 +11,5 @@ export * from "./storage";
 export * from "./units";
 export * from "./validate";
 export * from "./vm";
+export { effectiveIothreads } from "./iothreads";
 export * from "./ipv4";

@@ -18,7 +18,7 @@ const root = join(__dirname, "..", "..", "..");
 // beside the repository, as tests/conformance/qemuxml.test.ts reads it; a worktree elsewhere names it
 const corpus = process.env.VIRTKIT_QEMUXML_CORPUS ?? join(root, "..", "shared", "conformance", "libvirt-qemuxml");
 const fixtures = join(root, "tests", "fixtures", "import");
-const built = existsSync(join(root, "dist", "sdk", "src", "plan", "cli.js"));
+const built = existsSync(join(root, "dist", "sdk", "src", "cli", "main.js"));
 
 if (!existsSync(corpus) && process.env.CI) throw new Error(`the conformance corpus is missing at ${corpus}`);
 const describeCorpus = existsSync(corpus) ? (name: string, body: () => void) => describeWith("virsh", name, body) : describe.skip;

@@ -1,10 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "../../../sdk/src/cli/main";
+import { parseArgs } from "../../../sdk/src/cli/plan/planCommand";
 
 const root = join(__dirname, "..", "..", "..");
-const built = existsSync(join(root, "dist", "sdk", "src", "plan", "cli.js"));
+const built = existsSync(join(root, "dist", "sdk", "src", "cli", "main.js"));
 
 /**
  * The issue's program: db and web with pinning "auto" on the two-socket host, each 4 vCPUs on
