@@ -1,5 +1,6 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { CpusetSyntaxError, MAX_CPU_ID, parseCpuset } from "../schema/cpuset";
+import { libvirtUnitBytes } from "../schema/units";
 import type { HostCpu, HostModel, HostNumaNode } from "./model";
 
 /**
@@ -105,21 +106,9 @@ function required(value: number | undefined, where: string): number {
   return value;
 }
 
-// libvirt's scaled-integer units (formatdomain "memory"): single letters and IEC names
-// are powers of 1024, the "B"-suffixed SI names powers of 1000.
-const UNIT_BYTES: Record<string, number> = {
-  b: 1, bytes: 1,
-  k: 1024, kib: 1024, kb: 1000,
-  m: 1024 ** 2, mib: 1024 ** 2, mb: 1000 ** 2,
-  g: 1024 ** 3, gib: 1024 ** 3, gb: 1000 ** 3,
-  t: 1024 ** 4, tib: 1024 ** 4, tb: 1000 ** 4,
-};
-
 /** Bytes of a libvirt scaled value; `defaultUnit` is what libvirt assumes without a unit (KiB for memory and pages). */
 function scaled(value: number, unit: string | undefined, where: string, defaultUnit = "KiB"): number {
-  const name = (unit ?? defaultUnit).toLowerCase();
-  // own keys only: "constructor" is no unit
-  const factor = Object.hasOwn(UNIT_BYTES, name) ? UNIT_BYTES[name] : undefined;
+  const factor = libvirtUnitBytes(unit ?? defaultUnit);
   if (factor === undefined) throw new HostModelError(`${where}: unknown unit "${String(unit).slice(0, 40)}"`);
   return value * factor;
 }

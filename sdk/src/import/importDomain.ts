@@ -2,6 +2,7 @@ import { VmSpec, type VmSpecInput } from "../schema/vm";
 import { toIssues } from "../schema/validate";
 import { formatSize, parseSize } from "../schema/units";
 import { formatCpuset, parseCpuset } from "../schema/cpuset";
+import { PAGE_SIZES } from "../schema/memory";
 import type { ValidationIssue } from "../errors";
 import { ImportNotes, type Changed, type NotImported } from "./notes";
 import { readCpu, readIothreads, readMemory, readNumatune, readPinning, readVcpus, sizeText } from "./readCompute";
@@ -147,8 +148,6 @@ function noteDomainRest(d: XmlNode, os: XmlNode | undefined, notes: ImportNotes)
   if (clock && (attr(clock, "offset") !== "utc" || childNames(clock).length || attrNames(clock).length > 1)) notes.lost("other", "clock", "virtkit's guest clock is UTC with QEMU's default timers");
 }
 
-const PAGE_BYTES = { "2MiB": 2 * 1024 ** 2, "1GiB": 1024 ** 3 } as const;
-
 /** HugepageMemory says one page size for the whole guest, locked or not, shared through memfd or private. */
 function asHugepageMemory(m: VmSpecInput["memory"]): ImportedVm["hugepageMemory"] {
   const hp = m.hugepages;
@@ -161,7 +160,7 @@ function asHugepageMemory(m: VmSpecInput["memory"]): ImportedVm["hugepageMemory"
   } catch {
     return undefined;
   }
-  if (bytes % PAGE_BYTES[hp.pageSize] !== 0) return undefined;
+  if (bytes % PAGE_SIZES[hp.pageSize] !== 0) return undefined;
   return { size: m.size, pageSize: hp.pageSize, ...(m.locked ? { locked: true } : {}), ...(shared ? { shared: true } : {}) };
 }
 

@@ -1,4 +1,5 @@
 import { parseXml } from "../render/xml";
+import { libvirtUnitBytes } from "../schema/units";
 
 /** A domain XML element as fast-xml-parser reads it: attributes as `@_name`, text as `#text`. */
 export type XmlNode = Record<string, unknown>;
@@ -51,15 +52,10 @@ export const childNames = (n: XmlNode | undefined): string[] => Object.keys(n ??
 /** Names of an element's attributes. */
 export const attrNames = (n: XmlNode | undefined): string[] => Object.keys(n ?? {}).filter((k) => k.startsWith("@_")).map((k) => k.slice(2));
 
-const UNIT_BYTES: Record<string, number> = {
-  b: 1, bytes: 1, k: 1024, kib: 1024, kb: 1000, m: 1024 ** 2, mib: 1024 ** 2, mb: 1000 ** 2,
-  g: 1024 ** 3, gib: 1024 ** 3, gb: 1000 ** 3, t: 1024 ** 4, tib: 1024 ** 4, tb: 1000 ** 4,
-};
-
 /** A libvirt size (`<memory unit='KiB'>`, a cell's `memory` and `unit`) in bytes; KiB when no unit is given, as libvirt reads it. */
 export function bytesOf(value: string | undefined, unit: string | undefined): number | undefined {
   if (value === undefined || !/^\d+$/.test(value)) return undefined;
-  const factor = UNIT_BYTES[(unit ?? "KiB").toLowerCase()];
+  const factor = libvirtUnitBytes(unit ?? "KiB");
   return factor === undefined ? undefined : Number(value) * factor;
 }
 
