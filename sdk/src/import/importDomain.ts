@@ -7,7 +7,8 @@ import type { ValidationIssue } from "../errors";
 import { ImportNotes, type Changed, type NotImported } from "./notes";
 import { readCpu, readIothreads, readMemory, readNumatune, readPinning, readVcpus, sizeText } from "./readCompute";
 import { noteOtherDevices, readCdroms, readDisks, readGuestAccess, readHostdevs, readNics } from "./readDevices";
-import { attr, attrNames, child, childNames, children, readDomainElement, text, type XmlNode } from "./xmlNode";
+import { attr, attrNames, child, childNames, children, text, type XmlNode } from "../xml/xmlReader";
+import { DomainImportError, readDomainElement } from "./domainElement";
 
 /** One libvirt domain said in virtkit's vocabulary. */
 export interface ImportedVm {
@@ -27,13 +28,14 @@ export interface ImportedVm {
   readonly invalid: readonly ValidationIssue[];
 }
 
-export class DomainImportError extends Error {}
+export { DomainImportError };
 
 const DOMAIN_CHILDREN_READ = new Set([
   "name", "uuid", "memory", "currentMemory", "maxMemory", "memoryBacking", "vcpu", "vcpus", "iothreads", "iothreadids",
   "cputune", "numatune", "os", "cpu", "devices", "features", "clock", "on_poweroff", "on_reboot", "on_crash", "defaultiothread",
 ]);
-const LIFECYCLE_DEFAULTS: Record<string, string> = { on_poweroff: "destroy", on_reboot: "restart", on_crash: "destroy" };
+// a Map: an element named `constructor` is no lifecycle event
+const LIFECYCLE_DEFAULTS: ReadonlyMap<string, string> = new Map([["on_poweroff", "destroy"], ["on_reboot", "restart"], ["on_crash", "destroy"]]);
 
 /**
  * Reads one domain's XML (a file, or `virsh dumpxml`) into a virtkit VM. Throws
@@ -127,9 +129,10 @@ function readFirmware(os: XmlNode | undefined, notes: ImportNotes): "bios" | "ef
 
 function noteDomainRest(d: XmlNode, os: XmlNode | undefined, notes: ImportNotes): void {
   for (const name of childNames(d)) {
-    if (name in LIFECYCLE_DEFAULTS) {
+    const lifecycleDefault = LIFECYCLE_DEFAULTS.get(name);
+    if (lifecycleDefault !== undefined) {
       const value = text(child(d, name));
-      if (value !== LIFECYCLE_DEFAULTS[name]) notes.lost("other", name, `'${value}': virtkit keeps libvirt's default '${LIFECYCLE_DEFAULTS[name]}'`);
+      if (value !== lifecycleDefault) notes.lost("other", name, `'${value}': virtkit keeps libvirt's default '${lifecycleDefault}'`);
     } else if (!DOMAIN_CHILDREN_READ.has(name)) {
       notes.lost("other", name, "not in virtkit's API");
     }

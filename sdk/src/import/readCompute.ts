@@ -3,7 +3,8 @@ import { formatCpuset, parseCpuset } from "../schema/cpuset";
 import { formatSize } from "../schema/units";
 import { PAGE_SIZES, pageSizeName } from "../schema/memory";
 import type { ImportNotes } from "./notes";
-import { attr, attrNames, bytesOf, child, childNames, children, text, type XmlNode } from "./xmlNode";
+import { attr, attrNames, child, childNames, children, text, type XmlNode } from "../xml/xmlReader";
+import { bytesOf } from "./domainElement";
 
 /** vCPUs, CPU model, pinning, memory and NUMA of a domain, as VM spec input. */
 
@@ -148,7 +149,7 @@ export function readCpu(d: XmlNode, notes: ImportNotes): { cpu: Spec["cpu"]; cel
   const check = attr(cpu, "check") as "none" | "partial" | "full" | undefined;
   const spec: NonNullable<Spec["cpu"]> = {
     ...(mode ? { mode: mode as "custom" } : {}),
-    ...(mode === "custom" ? { model: modelName ?? "qemu64" } : {}),
+    ...(mode === "custom" ? { model: modelName || "qemu64" } : {}),
     ...(features.length ? { features } : {}),
     ...(check ? { check } : {}),
     ...(topology ? { topology } : {}),

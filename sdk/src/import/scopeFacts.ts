@@ -1,6 +1,7 @@
 import { canonicalCpuset } from "./readCompute";
 import { AREAS, type Area } from "./notes";
-import { attr, bytesOf, child, children, pciAddressText, readDomainElement, text, type XmlNode } from "./xmlNode";
+import { attr, child, children, emptyElement, text, type XmlNode } from "../xml/xmlReader";
+import { bytesOf, pciAddressText, readDomainElement } from "./domainElement";
 
 /**
  * The facts of a domain in virtkit's scope, per area, read the same way from any domain
@@ -12,7 +13,7 @@ export type ScopeFacts = Record<(typeof AREAS)[number], unknown>;
 const KIB = 1024;
 
 export function scopeFacts(xml: string): ScopeFacts {
-  const d = readDomainElement(xml) ?? {};
+  const d = readDomainElement(xml) ?? emptyElement("domain");
   const vcpu = child(d, "vcpu");
   const vcpus = Number(text(vcpu));
   const cpuset = canonicalCpuset(attr(vcpu, "cpuset"));
@@ -64,7 +65,7 @@ export function scopeFacts(xml: string): ScopeFacts {
     },
     hugepages: hugepages && {
       // no <page>: the host's default size, 2 MiB on x86_64
-      pages: (children(hugepages, "page").length ? children(hugepages, "page") : [{}]).map((p: XmlNode) => ({
+      pages: (children(hugepages, "page").length ? children(hugepages, "page") : [emptyElement("page")]).map((p: XmlNode) => ({
         KiB: (bytesOf(attr(p, "size") ?? "2048", attr(p, "unit")) ?? 0) / KIB,
         nodeset: canonicalCpuset(attr(p, "nodeset")),
       })),
@@ -165,7 +166,7 @@ export function compareScopeFacts(original: ScopeFacts, ours: ScopeFacts, writte
 
 /** The areas a domain uses at all: a share per area counts only the domains that use it. */
 export function exercisedAreas(xml: string): Set<(typeof AREAS)[number]> {
-  const d = readDomainElement(xml) ?? {};
+  const d = readDomainElement(xml) ?? emptyElement("domain");
   const tune = child(d, "cputune");
   const devices = child(d, "devices");
   const used = new Set<(typeof AREAS)[number]>(["vcpus", "memory", "chipset", "firmware"]);
