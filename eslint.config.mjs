@@ -4,12 +4,14 @@
 import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
-// The SDK's layers, bottom up; data flows one way (schema -> host -> render -> program ->
+// The SDK's layers, bottom up; data flows one way (xml -> schema -> host -> render -> program ->
 // components -> cli), so a file may import only from its own layer or those below it.
+// xml (the one XML reader) sits under everything: host/ reads capabilities and nodedev XML with
+// it, import/ domain XML, and it needs nothing of virtkit's.
 // import (domain XML -> schema input and program text) is render's way back, as pure as it.
 // Components live one folder deeper (compute/pinnedVm/...), so a layer is matched by its
 // folder name after the specifier's ../ steps.
-const LAYERS = [["schema"], ["host"], ["render", "import"], ["program"], ["libvirtHost"], ["compute", "storage", "network"], ["cli"], ["package"]];
+const LAYERS = [["xml"], ["schema"], ["host"], ["render", "import"], ["program"], ["libvirtHost"], ["compute", "storage", "network"], ["cli"], ["package"]];
 const layerRules = LAYERS.map((layer, i) => {
   const above = LAYERS.slice(i + 1).flat();
   return {

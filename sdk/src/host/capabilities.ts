@@ -1,5 +1,6 @@
-import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { CpusetSyntaxError, MAX_CPU_ID, parseCpuset } from "../schema/cpuset";
+import { libvirtUnitBytes } from "../schema/units";
+import { attr, child, children, readXml, text, XmlReadError, type XmlNode } from "../xml/xmlReader";
 import type { HostCpu, HostModel, HostNumaNode } from "./model";
 
 /**
@@ -27,68 +28,28 @@ export class HostModelError extends Error {
   }
 }
 
-/** One parsed XML element: child elements by tag (always arrays), `@attr` strings, `#text`. */
-export type XmlNode = { readonly [key: string]: unknown };
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: "@",
-  // Keep every value a string: ids like "0x3b" or "08" must not be guessed at by the parser.
-  parseTagValue: false,
-  parseAttributeValue: false,
-  alwaysCreateTextNode: true,
-  // Every element is an array, so a cell with one CPU reads the same as one with 64.
-  isArray: (_name: string, _path: unknown, _leaf: boolean, isAttribute: boolean) => !isAttribute,
-});
-
 /**
- * Parses one XML document and returns its root element, checking the root's tag.
+ * Reads one XML document and returns its root element, checking the root's tag.
  * `what` names the document in errors, e.g. `capabilities document` or `nodedev document 3`.
  */
 export function parseXmlRoot(xml: string, rootTag: string, what: string): XmlNode {
-  if (typeof xml !== "string" || xml.trim() === "") throw new HostModelError(`${what} is empty`);
-  const valid = XMLValidator.validate(xml);
-  if (valid !== true) {
-    throw new HostModelError(`${what} is not well-formed XML (line ${valid.err.line}: ${valid.err.msg})`);
+  let root: XmlNode;
+  try {
+    root = readXml(xml, what);
+  } catch (e) {
+    throw e instanceof XmlReadError ? new HostModelError(e.message) : e;
   }
-  const doc = parser.parse(xml) as Record<string, unknown>;
-  const roots = Object.keys(doc).filter((k) => !k.startsWith("?") && !k.startsWith("#"));
-  if (roots.length !== 1 || roots[0] !== rootTag) {
-    throw new HostModelError(
-      `${what} has root element <${roots[0] ?? "none"}>, expected <${rootTag}>` + hintFor(roots[0], rootTag),
-    );
+  if (root.name !== rootTag) {
+    throw new HostModelError(`${what} has root element <${root.name}>, expected <${rootTag}>` + hintFor(root.name, rootTag));
   }
-  return (doc[rootTag] as XmlNode[])[0];
+  return root;
 }
 
-function hintFor(found: string | undefined, expected: string): string {
+function hintFor(found: string, expected: string): string {
   if (expected === "capabilities" && found === "device") return " (that is a nodedev document; pass it in the device list)";
   if (expected === "device" && found === "capabilities") return " (that is `virsh capabilities` output, not `virsh nodedev-dumpxml`)";
   if (found === "domainCapabilities") return " (that is `virsh domcapabilities`; use `virsh capabilities`)";
   return "";
-}
-
-/** Child elements with the given tag, in document order. */
-export function children(el: XmlNode | undefined, tag: string): XmlNode[] {
-  const v = el?.[tag];
-  return Array.isArray(v) ? (v as XmlNode[]) : [];
-}
-
-/** The first child element with the given tag. */
-export function child(el: XmlNode | undefined, tag: string): XmlNode | undefined {
-  return children(el, tag)[0];
-}
-
-/** An attribute's value, undefined when absent. */
-export function attr(el: XmlNode | undefined, name: string): string | undefined {
-  const v = el?.[`@${name}`];
-  return typeof v === "string" ? v : undefined;
-}
-
-/** The trimmed text content of an element, undefined when absent. */
-export function text(el: XmlNode | undefined): string | undefined {
-  const v = el?.["#text"];
-  return typeof v === "string" ? v.trim() : undefined;
 }
 
 /** A whole number written in decimal or `0x` hex (libvirt uses both); undefined when absent. */
@@ -105,21 +66,9 @@ function required(value: number | undefined, where: string): number {
   return value;
 }
 
-// libvirt's scaled-integer units (formatdomain "memory"): single letters and IEC names
-// are powers of 1024, the "B"-suffixed SI names powers of 1000.
-const UNIT_BYTES: Record<string, number> = {
-  b: 1, bytes: 1,
-  k: 1024, kib: 1024, kb: 1000,
-  m: 1024 ** 2, mib: 1024 ** 2, mb: 1000 ** 2,
-  g: 1024 ** 3, gib: 1024 ** 3, gb: 1000 ** 3,
-  t: 1024 ** 4, tib: 1024 ** 4, tb: 1000 ** 4,
-};
-
 /** Bytes of a libvirt scaled value; `defaultUnit` is what libvirt assumes without a unit (KiB for memory and pages). */
 function scaled(value: number, unit: string | undefined, where: string, defaultUnit = "KiB"): number {
-  const name = (unit ?? defaultUnit).toLowerCase();
-  // own keys only: "constructor" is no unit
-  const factor = Object.hasOwn(UNIT_BYTES, name) ? UNIT_BYTES[name] : undefined;
+  const factor = libvirtUnitBytes(unit ?? defaultUnit);
   if (factor === undefined) throw new HostModelError(`${where}: unknown unit "${String(unit).slice(0, 40)}"`);
   return value * factor;
 }

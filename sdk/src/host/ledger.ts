@@ -1,41 +1,15 @@
 import { formatCpuset } from "../schema/cpuset";
-import { formatPciAddress, samePciAddress, type PciAddress } from "../schema/pci";
-import {
-  Draft,
-  HostIndex,
-  checkExplicitPins,
-  freeCpuCount,
-  pickHelperCpus,
-  placeMemory,
-  planAutoCpus,
-  type CpuHold,
-  type CpuPlan,
-  type DeviceDemand,
-  type LedgerIssue,
-  type LedgerView,
-  type PlaceResult,
-  type Placement,
-  type VmDemand,
-} from "./allocator";
+import { formatPciAddress, type PciAddress } from "../schema/pci";
 import { HostModelError } from "./capabilities";
-import type { HostModel, HostPciDevice } from "./model";
-import { pciAddressKey } from "./nodedev";
-import { HostDevices, pfLabel } from "./devices";
+import { draftDemand, PlacementClaim, type Drafted } from "./claim";
+import type { CpuHold, DeviceHold, PlaceResult, Placement, VmDemand } from "./demand";
+import { HostDevices } from "./devices";
+import { HostIndex, PoolMap, type LedgerView } from "./draft";
+import type { HostModel } from "./model";
 import type { LockedRequest } from "./placementLock";
 
-/** A device held by a VM: the device component, the VM, and what was handed out. */
-export interface DeviceHold {
-  /** Device component, e.g. `SriovNic "fast"`. */
-  readonly owner: string;
-  /** The VM it is attached to, e.g. `PinnedVm "db"`. */
-  readonly vm: string;
-  readonly path: string;
-  readonly kind: "vf" | "pci";
-  readonly address: PciAddress;
-  /** The PF of a VF (netdev name, else PCI address). */
-  readonly pf?: string;
-  readonly iommuGroup?: number;
-}
+export type { DeviceHold } from "./demand";
+export { PlacementClaim } from "./claim";
 
 /** What one VM holds on the host, as `claims()` lists it. */
 export interface LedgerClaim {
@@ -67,37 +41,37 @@ export interface LockedEntry {
   readonly request: LockedRequest;
 }
 
-/** A device chosen for one entry of `demand.devices`, before it is committed. */
-interface DeviceChoice {
-  readonly demand: DeviceDemand;
-  readonly address: PciAddress;
-  readonly node: number | undefined;
-  readonly pf?: string;
-  readonly iommuGroup?: number;
+/** Raised by {@link HostLedger.commit} for a claim planned on another ledger, or before this one last changed. */
+export class LedgerClaimError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LedgerClaimError";
+  }
 }
 
 /**
  * The book of what VMs hold on one host: CPUs, hugepages per node and page size, VFs and
- * PCI devices. `place` checks a VM against everything placed before and appends its
- * claims; it never moves a VM already placed, and a demand that fails claims nothing.
- * Deterministic: the same demands in the same order give the same placements.
+ * PCI devices. `plan` checks a VM against everything committed before and returns a claim
+ * without claiming anything; `commit` appends that claim. `place` does both. A VM already
+ * placed never moves, and a demand that fails claims nothing. Deterministic: the same
+ * demands in the same order give the same placements.
  */
 export class HostLedger implements LedgerView {
   readonly reserved: ReadonlySet<number>;
   readonly index: HostIndex;
-  private readonly pci: HostDevices;
+  readonly devices: HostDevices;
   private readonly deviceOwners = new Map<string, DeviceHold>();
-  private readonly groupHolders = new Map<number, DeviceHold[]>();
+  private readonly groups = new Map<number, DeviceHold[]>();
   private readonly cpuHolders = new Map<number, CpuHold>();
-  private readonly pools = new Map<string, { owner: string; pages: number }[]>();
+  private readonly pools = new PoolMap<{ owner: string; pages: number }[]>();
   private readonly deviceHolders = new Map<string, DeviceHold>();
   private readonly entries: LedgerClaim[] = [];
   private readonly lockedPlacements = new Map<string, LockedEntry>();
   private readonly lockedCpus = new Map<number, string>();
   private readonly lockedVfs = new Map<string, string>();
-  /** Set while a demand that does not fit otherwise may take the share of locked VMs this run has not placed. */
-  private ignoringLocks = false;
   private readonly takeLockedShares: boolean;
+  /** Bumped by every change (a commit, locks added): a claim planned at another revision is stale. */
+  private revision = 0;
 
   /**
    * @param hostName name used in messages, e.g. the LibvirtHost component's name
@@ -114,7 +88,7 @@ export class HostLedger implements LedgerView {
     }
     this.reserved = new Set(options.reservedCpus ?? []);
     this.index = new HostIndex(host);
-    this.pci = new HostDevices(host);
+    this.devices = new HostDevices(host);
     this.takeLockedShares = options.takeLockedShares ?? false;
     this.addLocked(options.locked ?? new Map());
   }
@@ -128,6 +102,7 @@ export class HostLedger implements LedgerView {
       const cpus = [...p.vcpus.flatMap((v) => v.hostCpus), ...p.emulator, ...p.iothreads.flatMap((t) => t.hostCpus)];
       for (const c of cpus) if (!this.reserved.has(c) && !this.lockedCpus.has(c)) this.lockedCpus.set(c, owner);
       for (const d of p.devices) if (!this.lockedVfs.has(formatPciAddress(d.address))) this.lockedVfs.set(formatPciAddress(d.address), owner);
+      this.revision++;
     }
   }
 
@@ -138,7 +113,7 @@ export class HostLedger implements LedgerView {
 
   /** A locked VM keeps its share until it is placed (then its claims hold it) or until a demand that fits nowhere else takes it. */
   private pendingLock(holder: string | undefined, owner: string): string | undefined {
-    if (holder === undefined || holder === owner || this.ignoringLocks || this.entries.some((e) => e.owner === holder)) return undefined;
+    if (holder === undefined || holder === owner || this.isPlaced(holder)) return undefined;
     return holder;
   }
 
@@ -155,12 +130,16 @@ export class HostLedger implements LedgerView {
     return pages;
   }
 
+  lockedDeviceHolder(address: PciAddress, owner: string): string | undefined {
+    return this.pendingLock(this.lockedVfs.get(formatPciAddress(address)), owner);
+  }
+
   cpuHolder(cpu: number): CpuHold | undefined {
     return this.cpuHolders.get(cpu);
   }
 
   pageClaims(node: number, sizeBytes: number): readonly { owner: string; pages: number }[] {
-    return this.pools.get(`${node}:${sizeBytes}`) ?? [];
+    return this.pools.get({ node, sizeBytes }) ?? [];
   }
 
   /** Host CPUs neither reserved nor held by a VM. */
@@ -173,343 +152,94 @@ export class HostLedger implements LedgerView {
     return this.deviceHolders.get(formatPciAddress(address));
   }
 
+  heldBy(deviceOwner: string): DeviceHold | undefined {
+    return this.deviceOwners.get(deviceOwner);
+  }
+
+  groupHolders(group: number): readonly DeviceHold[] {
+    return this.groups.get(group) ?? [];
+  }
+
+  isPlaced(owner: string): boolean {
+    return this.entries.some((e) => e.owner === owner);
+  }
+
   /** Everything placed so far, in placement order. */
   claims(): readonly LedgerClaim[] {
     return this.entries;
   }
 
-  /** Plans a demand without claiming anything (a dry run of {@link place}). */
-  plan(demand: VmDemand): PlaceResult {
-    return this.draft(demand).result;
+  /**
+   * Plans a demand without claiming anything, as {@link place} would place it now. A demand that
+   * fits only in the share the placement lock keeps for VMs not placed yet is refused, saying
+   * whose share it is; with `takeLockedShares` it takes that share instead, with a warning of kind
+   * `took-locked-share` (`virtkit plan` does so to learn which locked VMs a program still declares).
+   */
+  plan(demand: VmDemand): PlacementClaim {
+    const claim = this.fit(demand);
+    const pending = claim.result.placement ? [] : this.pendingOwners(demand.owner);
+    if (pending.length === 0) return claim;
+    if (this.takeLockedShares) {
+      const taking = this.claimOf(demand, draftDemand(this, demand, true));
+      if (!taking.result.placement) return taking;
+      const reason = `fits only in the share the placement lock keeps for ${pending.join(", ")}, not declared before it; took it`;
+      return taking.with({ owner: demand.owner, path: "", reason, kind: "took-locked-share" }, "warning");
+    }
+    if (!draftDemand(this, demand, true).result.placement) return claim;
+    const many = pending.length > 1;
+    const reason = `it fits only in the share the placement lock keeps for ${pending.join(", ")}, not declared before it: if ${many ? "they are" : "it is"} removed, \`virtkit plan\` drops ${many ? "them" : "it"} from the lock and frees ${many ? "their" : "its"} share`;
+    return claim.with({ owner: demand.owner, path: "", reason }, "error");
   }
 
-  /** Whether {@link place} would succeed now. */
+  /** Plans a demand as it fits now, honouring every share the placement lock keeps, with no lock policy on top (a dry run). */
+  fit(demand: VmDemand): PlacementClaim {
+    return this.claimOf(demand, draftDemand(this, demand, false));
+  }
+
+  /** Whether {@link fit} finds a placement now. */
   canPlace(demand: VmDemand): boolean {
-    return this.plan(demand).placement !== undefined;
+    return this.fit(demand).result.placement !== undefined;
   }
 
   /**
-   * Plans a demand and, when it has no errors, appends its claims to the ledger. A demand that
-   * fits only in the share the placement lock keeps for VMs not placed yet is refused, saying
-   * whose share it is; with `takeLockedShares` it takes that share instead, with a warning
-   * (`virtkit plan` does so to learn which locked VMs a program still declares).
+   * Writes a planned claim into the ledger: exactly the CPUs, pages and devices it was planned
+   * with. A claim without placement changes nothing. Returns the claim's result.
+   * @throws LedgerClaimError for a claim planned on another ledger, or before this ledger last changed
    */
-  place(demand: VmDemand): PlaceResult {
-    let { result, draft, devices } = this.draft(demand);
-    const pending = this.pendingOwners(demand.owner);
-    if (!result.placement && pending.length && this.takeLockedShares) {
-      this.ignoringLocks = true;
-      try {
-        ({ result, draft, devices } = this.draft(demand));
-      } finally {
-        this.ignoringLocks = false;
-      }
-      if (result.placement) {
-        const reason = `fits only in the share the placement lock keeps for ${pending.join(", ")}, not declared before it; took it`;
-        result = { ...result, warnings: [...result.warnings, { owner: demand.owner, path: "", reason }] };
-      }
-    } else if (!result.placement && pending.length && this.fitsWithoutLocks(demand)) {
-      const reason = `it fits only in the share the placement lock keeps for ${pending.join(", ")}, not declared before it: if ${pending.length > 1 ? "they are" : "it is"} removed, \`virtkit plan\` drops ${pending.length > 1 ? "them" : "it"} from the lock and frees ${pending.length > 1 ? "their" : "its"} share`;
-      result = { ...result, errors: [...result.errors, { owner: demand.owner, path: "", reason }] };
+  commit(claim: PlacementClaim): PlaceResult {
+    if (claim.ledger !== this) {
+      throw new LedgerClaimError(`the claim of ${claim.owner} was planned on host ${claim.hostName}, not on this ledger of host ${this.hostName}`);
     }
-    if (!result.placement) return result;
-    for (const [cpu, role] of draft.cpus) this.cpuHolders.set(cpu, { owner: demand.owner, role });
-    for (const [pool, pages] of draft.pages) {
-      if (!this.pools.has(pool)) this.pools.set(pool, []);
-      this.pools.get(pool)!.push({ owner: demand.owner, pages });
+    if (claim.revision !== this.revision) {
+      throw new LedgerClaimError(`the claim of ${claim.owner} on host ${this.hostName} was planned before the ledger last changed (a commit or the placement lock); plan it again`);
     }
-    for (const d of devices) {
+    const { result, holds } = claim;
+    if (!result.placement || !holds) return result;
+    const owner = claim.owner;
+    for (const [cpu, role] of holds.cpus) this.cpuHolders.set(cpu, { owner, role });
+    for (const [pool, pages] of holds.pages.entries()) this.pools.set(pool, [...(this.pools.get(pool) ?? []), { owner, pages }]);
+    for (const d of holds.devices) {
       this.deviceHolders.set(formatPciAddress(d.address), d);
       this.deviceOwners.set(d.owner, d);
-      if (d.iommuGroup !== undefined) this.groupHolders.set(d.iommuGroup, [...(this.groupHolders.get(d.iommuGroup) ?? []), d]);
+      if (d.iommuGroup !== undefined) this.groups.set(d.iommuGroup, [...(this.groups.get(d.iommuGroup) ?? []), d]);
     }
-    const cpus = [...draft.cpus].map(([cpu, role]) => ({ cpu, role })).sort((a, b) => a.cpu - b.cpu);
-    this.entries.push({ owner: demand.owner, placement: result.placement, cpus, devices });
+    const cpus = [...holds.cpus].map(([cpu, role]) => ({ cpu, role })).sort((a, b) => a.cpu - b.cpu);
+    this.entries.push({ owner, placement: result.placement, cpus, devices: holds.devices });
+    this.revision++;
     return result;
+  }
+
+  /** Plans a demand and, when it has no errors, commits it: {@link plan} then {@link commit}. */
+  place(demand: VmDemand): PlaceResult {
+    return this.commit(this.plan(demand));
+  }
+
+  private claimOf(demand: VmDemand, drafted: Drafted): PlacementClaim {
+    return new PlacementClaim(this, this.revision, this.hostName, demand.owner, drafted.result, drafted.holds);
   }
 
   /** Locked VMs other than `owner` not placed yet in this run, sorted. */
   private pendingOwners(owner: string): string[] {
     return [...this.lockedPlacements.keys()].filter((holder) => this.pendingLock(holder, owner) !== undefined).sort();
   }
-
-  private fitsWithoutLocks(demand: VmDemand): boolean {
-    this.ignoringLocks = true;
-    try {
-      return this.draft(demand).result.placement !== undefined;
-    } finally {
-      this.ignoringLocks = false;
-    }
-  }
-
-  private draft(demand: VmDemand): { result: PlaceResult; draft: Draft; devices: DeviceHold[] } {
-    const draft = new Draft(this, demand.owner);
-    const errors: LedgerIssue[] = [];
-    const warnings: LedgerIssue[] = [];
-    const fail = () => ({ result: { errors, warnings }, draft, devices: [] });
-    if (this.entries.some((e) => e.owner === demand.owner)) {
-      errors.push({ owner: demand.owner, path: "", reason: `is already placed on host ${this.hostName}; names must be unique per host`, other: demand.owner });
-      return fail();
-    }
-    if (!Number.isInteger(demand.vcpus) || demand.vcpus < 1) {
-      errors.push({ owner: demand.owner, path: "vcpus", reason: `${demand.vcpus} is not a vCPU count` });
-      return fail();
-    }
-
-    // Devices the user pinned to a PF or address decide the preferred node, so they go first.
-    const taken = new Map<string, DeviceChoice>();
-    const chosen = new Map<DeviceDemand, DeviceChoice>();
-    demand.devices.forEach((d, i) => {
-      const dup = demand.devices.findIndex((o) => o.owner === d.owner);
-      if (dup !== i) return void errors.push({ owner: d.owner, path: d.path, reason: `is listed twice for ${demand.owner} (also at ${demand.devices[dup].path})` });
-      const held = this.deviceOwners.get(d.owner);
-      if (held) return void errors.push({ owner: d.owner, path: d.path, reason: `is already attached to ${held.vm}; a device serves one VM`, other: held.vm });
-      if (d.kind === "vf" && d.pf === undefined && d.address === undefined) return;
-      const choice = this.resolveDevice(demand, d, taken, [], errors);
-      if (choice) {
-        taken.set(formatPciAddress(choice.address), choice);
-        chosen.set(d, choice);
-      }
-    });
-    if (errors.length > 0) return fail();
-
-    const cpuPlan = this.planCpus(draft, demand, [...chosen.values()], errors, warnings);
-    if (!cpuPlan) return fail();
-    const nodes = [...new Set(cpuPlan.vcpuNodes)].sort((a, b) => a - b);
-
-    if (draft.memory.length === 0) errors.push(...this.planMemory(draft, demand, cpuPlan, warnings));
-    const { emulator, iothreads } = this.planHelpers(draft, demand, nodes, errors);
-
-    const vmOrder = [...nodes];
-    demand.devices.forEach((d) => {
-      if (chosen.has(d) || errors.some((e) => e.owner === d.owner && e.path === d.path)) return;
-      const choice = this.resolveDevice(demand, d, taken, vmOrder, errors);
-      if (choice) {
-        taken.set(formatPciAddress(choice.address), choice);
-        chosen.set(d, choice);
-      }
-    });
-    for (const c of chosen.values()) {
-      if (c.node === undefined || nodes.includes(c.node)) continue;
-      const what = c.demand.kind === "vf" ? `VF ${formatPciAddress(c.address)}${c.pf ? ` of ${c.pf}` : ""}` : `PCI device ${formatPciAddress(c.address)}`;
-      const issue = {
-        owner: c.demand.owner,
-        path: c.demand.path,
-        reason: `${what} is on host NUMA node ${c.node}, but ${demand.owner} runs its vCPUs on node ${nodes.join(",")}; DMA and interrupts will cross the socket interconnect`,
-      };
-      (demand.strictLocality ? errors : warnings).push(issue);
-    }
-    if (errors.length > 0) return fail();
-
-    const devices = demand.devices.map((d): DeviceHold => {
-      const c = chosen.get(d)!;
-      return { owner: d.owner, vm: demand.owner, path: d.path, kind: d.kind, address: c.address, ...(c.pf ? { pf: c.pf } : {}), ...(c.iommuGroup !== undefined ? { iommuGroup: c.iommuGroup } : {}) };
-    });
-    const placement: Placement = {
-      vcpus: cpuPlan.vcpuCpus.map((hostCpus, vcpu) => ({ vcpu, hostCpus: [...hostCpus], node: cpuPlan.vcpuNodes[vcpu] })),
-      emulator,
-      iothreads,
-      memory: [...draft.memory].sort((a, b) => a.node - b.node).map((m) => ({ ...m })),
-      guestCells: cpuPlan.guestCells.map((g) => ({ ...g })),
-      devices: demand.devices.map((d) => {
-        const c = chosen.get(d)!;
-        return { path: d.path, address: { ...c.address }, node: c.node, ...(c.pf ? { pf: c.pf } : {}) };
-      }),
-      nodes,
-    };
-    return { result: { placement: deepFreeze(placement), errors, warnings }, draft, devices };
-  }
-
-  /** vCPUs: explicit cpusets checked, or auto placement over nodes in preference order. */
-  private planCpus(draft: Draft, demand: VmDemand, pinned: readonly DeviceChoice[], errors: LedgerIssue[], warnings: LedgerIssue[]): CpuPlan | undefined {
-    if (demand.pinning !== "auto") {
-      const sets = demand.pinning.vcpus;
-      if (sets.length !== demand.vcpus) {
-        errors.push({ owner: demand.owner, path: "pinning.vcpus", reason: `has ${sets.length} cpusets for ${demand.vcpus} vCPUs; give one per vCPU` });
-        return undefined;
-      }
-      const empty = sets.findIndex((s) => s.length === 0);
-      if (empty >= 0) return void errors.push({ owner: demand.owner, path: `pinning.vcpus[${empty}]`, reason: "is an empty cpuset" });
-      const pins = sets.map((cpus, i) => ({ path: `pinning.vcpus[${i}]`, role: `vcpu ${i}`, cpus }));
-      const issues = checkExplicitPins(draft, demand, pins, false);
-      if (issues.length > 0) return void errors.push(...issues);
-      const nodeOf = (c: number) => this.index.cpus.get(c)!.node;
-      const vcpuNodes = sets.map((s) => nodeOf(s[0]));
-      const spanned = [...new Set(sets.flat().map(nodeOf))].sort((a, b) => a - b);
-      if (demand.numa === "local" && spanned.length > 1) {
-        // Explicit pinning wins over the policy; say so rather than refuse what the user wrote.
-        warnings.push({ owner: demand.owner, path: "pinning.vcpus", reason: `pins vCPUs to host nodes ${spanned.join(",")}, but numa is "local"; memory follows the vCPUs across nodes` });
-      }
-      // A cell's memory goes where its vCPUs run, unless the user bound it (memnode) or all memory (hostNodes) elsewhere.
-      const bound = demand.memory.hostNodes;
-      const guestCells = (demand.guestCells ?? []).map((cell, i) => {
-        const near = majority(cell.vcpus.map((v) => vcpuNodes[v]));
-        const allowedNodes = cell.hostNodes?.length ? cell.hostNodes : bound?.length ? bound : undefined;
-        return { cell: i, hostNode: !allowedNodes || allowedNodes.includes(near) ? near : allowedNodes[0] };
-      });
-      return { vcpuCpus: sets, vcpuNodes, guestCells };
-    }
-    const allowed = demand.memory.hostNodes ? new Set(demand.memory.hostNodes) : undefined;
-    const candidates = this.host.nodes.filter((n) => n.cpuIds.length > 0 && (!allowed || allowed.has(n.id))).map((n) => n.id);
-    const deviceNodes = [...new Set(pinned.map((c) => c.node).filter((n): n is number => n !== undefined && candidates.includes(n)))];
-    const wantVfs = demand.devices.filter((d) => d.kind === "vf" && d.pf === undefined && d.address === undefined).length;
-    const rank = (n: number) => [this.freeVfsOn(n) >= wantVfs ? 0 : 1, -freeCpuCount(draft, n), n];
-    const rest = candidates.filter((n) => !deviceNodes.includes(n)).sort((a, b) => compareTuples(rank(a), rank(b)));
-    const plan = planAutoCpus(draft, demand, [...deviceNodes, ...rest]);
-    if (Array.isArray(plan)) return void errors.push(...plan);
-    return plan;
-  }
-
-  /** Memory without guest cells follows the vCPUs; with explicit cells, each cell's memory goes to its node. */
-  private planMemory(draft: Draft, demand: VmDemand, plan: CpuPlan, warnings: LedgerIssue[]): LedgerIssue[] {
-    const cells = demand.guestCells ?? [];
-    if (cells.length > 0 && plan.guestCells.length === cells.length && demand.pinning !== "auto") {
-      return plan.guestCells.flatMap((g) => placeMemory(draft, demand, cells[g.cell].memoryBytes, [{ node: g.hostNode, weight: 1 }]));
-    }
-    const counts = new Map<number, number>();
-    for (const n of plan.vcpuNodes) counts.set(n, (counts.get(n) ?? 0) + 1);
-    let weights = [...counts].map(([node, weight]) => ({ node, weight }));
-    const allowed = demand.memory.hostNodes;
-    if (allowed && allowed.length > 0) {
-      const inside = weights.filter((w) => allowed.includes(w.node));
-      if (inside.length === 0) {
-        warnings.push({ owner: demand.owner, path: "memory.hostNodes", reason: `memory is bound to host node ${allowed.join(",")} but the vCPUs run on node ${[...counts.keys()].join(",")}; every access is remote` });
-        inside.push({ node: allowed[0], weight: 1 });
-      }
-      weights = inside;
-    }
-    return placeMemory(draft, demand, demand.memory.bytes, weights);
-  }
-
-  private planHelpers(draft: Draft, demand: VmDemand, nodes: readonly number[], errors: LedgerIssue[]): Pick<Placement, "emulator" | "iothreads"> {
-    const pinning = demand.pinning === "auto" ? undefined : demand.pinning;
-    let emulator: number[] = [];
-    if (pinning?.emulator) {
-      const issues = checkExplicitPins(draft, demand, [{ path: "pinning.emulator", role: "emulator", cpus: pinning.emulator }], true);
-      errors.push(...issues);
-      emulator = [...pinning.emulator];
-    } else {
-      const picked = pickHelperCpus(draft, demand, nodes, "emulator", "emulator");
-      if (Array.isArray(picked)) emulator = picked;
-      else errors.push(picked);
-    }
-    const iothreads: { id: number; hostCpus: number[] }[] = [];
-    if (pinning?.iothreads) {
-      if (pinning.iothreads.length !== demand.iothreads) {
-        errors.push({ owner: demand.owner, path: "pinning.iothreads", reason: `has ${pinning.iothreads.length} cpusets for ${demand.iothreads} iothreads; give one per iothread` });
-      }
-      const pins = pinning.iothreads.map((cpus, i) => ({ path: `pinning.iothreads[${i}]`, role: `iothread ${i + 1}`, cpus }));
-      errors.push(...checkExplicitPins(draft, demand, pins, true));
-      pinning.iothreads.forEach((cpus, i) => iothreads.push({ id: i + 1, hostCpus: [...cpus] }));
-    } else {
-      for (let id = 1; id <= demand.iothreads; id++) {
-        const picked = pickHelperCpus(draft, demand, nodes, `iothread ${id}`, "iothreads");
-        if (!Array.isArray(picked)) errors.push(picked);
-        // no housekeeping CPUs on the host: the iothread runs with the emulator, never on an
-        // empty cpuset (libvirt refuses "" at define time)
-        else if (picked.length) iothreads.push({ id, hostCpus: picked });
-        else if (emulator.length) iothreads.push({ id, hostCpus: [...emulator] });
-      }
-    }
-    return { emulator, iothreads };
-  }
-
-  /** VFs of the host's PFs on a node not held by anyone, for ranking nodes. */
-  private freeVfsOn(node: number): number {
-    return this.host.pciDevices
-      .filter((d) => d.node === node && d.sriov)
-      .reduce((s, d) => s + d.sriov!.virtualFunctions.filter((v) => !this.deviceHolders.has(formatPciAddress(v)) && !this.pendingLock(this.lockedVfs.get(formatPciAddress(v)), "")).length, 0);
-  }
-
-  /**
-   * Chooses the device for one demand entry and checks it against holders in the ledger
-   * and earlier entries of the same demand. A VF request without PF or address takes the
-   * first free VF of the PFs on `preferNodes` (in order), then of any PF.
-   */
-  private resolveDevice(demand: VmDemand, d: DeviceDemand, taken: ReadonlyMap<string, DeviceChoice>, preferNodes: readonly number[], errors: LedgerIssue[]): DeviceChoice | undefined {
-    const issue = (reason: string, other?: string) => void errors.push({ owner: d.owner, path: d.path, reason, ...(other ? { other } : {}) });
-    const known = this.pci.known;
-    if (d.kind === "pci" || d.address) {
-      const address = d.address!;
-      const dev = this.pci.device(address);
-      const pf = d.kind === "vf" ? this.pci.pfOfVf(address) : undefined;
-      if (d.kind === "vf" && known && !pf) return issue(`no SR-IOV VF at ${formatPciAddress(address)} on host ${this.hostName}`);
-      if (d.kind === "pci" && known && !dev) return issue(`no PCI device at ${formatPciAddress(address)} on host ${this.hostName}`);
-      if (d.kind === "vf" && d.pf !== undefined && pf) {
-        const wanted = this.pci.findPf(d.pf);
-        if (wanted && !samePciAddress(wanted.address, pf.address)) return issue(`VF ${formatPciAddress(address)} belongs to ${pfLabel(pf)}, not to ${d.pf}`);
-      }
-      const conflict = this.conflict(address, dev?.iommuGroup ?? undefined, demand.owner, taken, d.kind === "vf" ? "VF" : "PCI device");
-      if (conflict) return issue(conflict.reason, conflict.other);
-      return { demand: d, address, node: dev?.node ?? pf?.node, ...(pf ? { pf: pfLabel(pf) } : {}), ...(dev?.iommuGroup !== undefined ? { iommuGroup: dev.iommuGroup } : {}) };
-    }
-    let pfs: HostPciDevice[];
-    if (d.pf !== undefined) {
-      const pf = this.pci.findPf(d.pf);
-      const list = this.pci.pfs.map((x) => `${pfLabel(x)} at ${formatPciAddress(x.address)}`);
-      if (!pf) return issue(`no SR-IOV PF "${d.pf}" on host ${this.hostName} (${list.length ? `its PFs: ${list.join(", ")}` : "no PF known; pass the nodedev documents"})`);
-      if (!pf.sriov) return issue(`${d.pf} (${formatPciAddress(pf.address)}) is not an SR-IOV physical function`);
-      pfs = [pf];
-    } else {
-      const rankNode = (n: number | undefined) => { const i = preferNodes.indexOf(n ?? -1); return i < 0 ? preferNodes.length : i; };
-      pfs = this.pci.pfs.sort((a, b) => rankNode(a.node) - rankNode(b.node) || pciAddressKey(a.address) - pciAddressKey(b.address));
-      if (pfs.length === 0) return issue(`host ${this.hostName} has no SR-IOV PF with VFs; pass the nodedev documents or name a VF address`);
-    }
-    for (const pf of pfs) {
-      for (const vf of pf.sriov!.virtualFunctions) {
-        const dev = this.pci.device(vf);
-        if (this.conflict(vf, dev?.iommuGroup, demand.owner, taken, "VF")) continue;
-        if (this.pendingLock(this.lockedVfs.get(formatPciAddress(vf)), demand.owner)) continue;
-        return { demand: d, address: vf, node: dev?.node ?? pf.node, pf: pfLabel(pf), ...(dev?.iommuGroup !== undefined ? { iommuGroup: dev.iommuGroup } : {}) };
-      }
-    }
-    if (d.pf === undefined) return issue(`no free VF is left on any PF of host ${this.hostName}`);
-    const pf = pfs[0];
-    const holders = pf.sriov!.virtualFunctions.map((v) => this.deviceHolder(v) ?? undefined).filter((h): h is DeviceHold => h !== undefined);
-    const counts = new Map<string, number>();
-    for (const h of holders) counts.set(`${h.owner} (${h.vm})`, (counts.get(`${h.owner} (${h.vm})`) ?? 0) + 1);
-    const total = pf.sriov!.virtualFunctions.length;
-    if (total === 0) return issue(`PF ${pfLabel(pf)} (${formatPciAddress(pf.address)}) has no VFs enabled (up to ${pf.sriov!.maxCount}); set sriov_numvfs on the host`);
-    const list = [...counts].map(([who, n]) => `${who} ×${n}`).join(", ");
-    return issue(`PF ${pfLabel(pf)} (${formatPciAddress(pf.address)}) has no free VF: all ${total} are taken${list ? ` by ${list}` : ""}${taken.size ? " or by this VM" : ""}`, holders[0]?.owner);
-  }
-
-  /** Why an address cannot be handed out, if it cannot: held, held within this demand, its PF/VFs held, or its IOMMU group. */
-  private conflict(address: PciAddress, group: number | undefined, vm: string, taken: ReadonlyMap<string, DeviceChoice>, what: string): { reason: string; other?: string } | undefined {
-    const held = this.deviceHolder(address);
-    if (held) return { reason: `${what} ${formatPciAddress(address)} is already assigned to ${held.vm} by ${held.owner} (${held.path})`, other: held.owner };
-    const mine = taken.get(formatPciAddress(address));
-    if (mine) return { reason: `${what} ${formatPciAddress(address)} is requested twice for ${vm}: also by ${mine.demand.owner} (${mine.demand.path})`, other: mine.demand.owner };
-    const pf = this.pci.pfOfVf(address);
-    const pfHeld = pf && this.deviceHolder(pf.address);
-    if (pfHeld) return { reason: `${what} ${formatPciAddress(address)} belongs to PF ${formatPciAddress(pf.address)}, which ${pfHeld.owner} passes through whole to ${pfHeld.vm}`, other: pfHeld.owner };
-    const vfHeld = this.pci.device(address)?.sriov?.virtualFunctions.map((v) => this.deviceHolder(v)).find((h) => h);
-    if (vfHeld) return { reason: `${what} ${formatPciAddress(address)} is an SR-IOV PF whose VF ${formatPciAddress(vfHeld.address)} is assigned to ${vfHeld.vm} by ${vfHeld.owner}`, other: vfHeld.owner };
-    if (group !== undefined) {
-      const same = this.groupHolders.get(group)?.find((h) => h.vm !== vm);
-      if (same) return { reason: `${what} ${formatPciAddress(address)} shares IOMMU group ${group} with ${formatPciAddress(same.address)}, assigned to ${same.vm} by ${same.owner}; VFIO gives a whole group to one VM`, other: same.owner };
-    }
-    return undefined;
-  }
-}
-
-/** Placements are shared between callers and the ledger; freezing them keeps "never moves" true. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
-
-/** The most frequent value, the lowest on ties (deterministic). */
-function majority(values: readonly number[]): number {
-  const counts = new Map<number, number>();
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? 0;
-}
-
-function compareTuples(a: readonly number[], b: readonly number[]): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return 0;
 }

@@ -1,6 +1,7 @@
 import { formatCpuset } from "../schema/cpuset";
 import { formatPciAddress } from "../schema/pci";
-import type { PlaceResult, Placement, VmDemand } from "./allocator";
+import type { PlacementClaim } from "./claim";
+import type { LedgerIssue, PlaceResult, Placement, VmDemand } from "./demand";
 import type { HostLedger, LockedEntry } from "./ledger";
 import { lockedRequestOf, type LockedRequest } from "./placementLock";
 
@@ -9,31 +10,55 @@ export type LockOutcome = "kept" | "new" | "re-placed";
 
 export interface LockedPlaceResult extends PlaceResult {
   readonly lock: LockOutcome;
+  /**
+   * The VM fitted only by taking the share the placement lock keeps for locked VMs not placed
+   * yet (a warning of kind `took-locked-share` says whose); only with `takeLockedShares`.
+   */
+  readonly tookLockedShare: boolean;
+}
+
+/** A placement planned honouring the lock: the result to report, and the claim to commit to the ledger. */
+export interface LockedPlan {
+  readonly result: LockedPlaceResult;
+  readonly claim: PlacementClaim;
 }
 
 /**
- * Places a VM honouring its locked placement, if the ledger has one: the locked host CPUs,
- * emulator and iothread CPUs and devices are taken again (memory follows the vCPUs' nodes as
- * it did), checked like explicit pins. Explicit pins in the spec still win over the lock.
- * When the locked placement no longer fits (the VM grew, the host changed, an explicit pin
- * of another VM took a CPU) the VM is placed afresh, with a warning naming why.
+ * Plans a VM honouring its locked placement, if the ledger has one, claiming nothing: the
+ * locked host CPUs, emulator and iothread CPUs and devices are taken again (memory follows the
+ * vCPUs' nodes as it did), checked like explicit pins. Explicit pins in the spec still win over
+ * the lock. When the locked placement no longer fits (the VM grew, the host changed, an explicit
+ * pin of another VM took a CPU) the VM is planned afresh, with a warning naming why.
+ * `ledger.commit(plan.claim)` then claims it, as long as nothing was committed in between.
  */
-export function placeWithLock(ledger: HostLedger, demand: VmDemand): LockedPlaceResult {
+export function planPlacementWithLock(ledger: HostLedger, demand: VmDemand): LockedPlan {
   const entry = ledger.lockedPlacement(demand.owner);
-  if (!entry) return { ...ledger.place(demand), lock: "new" };
+  if (!entry) return lockedPlan(ledger.plan(demand), "new");
   const locked = entry.placement;
   const attempt = lockedDemand(ledger, demand, entry);
   let why: string;
   if (typeof attempt === "string") why = attempt;
   else {
-    const trial = ledger.plan(attempt);
-    if (trial.placement) return { ...ledger.place(attempt), lock: "kept" };
-    why = trial.errors.map((e) => `${e.path ? `${e.path}: ` : ""}${e.reason}`).join("; ");
+    const trial = ledger.fit(attempt);
+    if (trial.result.placement) return lockedPlan(trial, "kept");
+    why = trial.result.errors.map((e) => `${e.path ? `${e.path}: ` : ""}${e.reason}`).join("; ");
   }
-  const fresh = ledger.place(demand);
-  if (!fresh.placement) return { ...fresh, lock: "re-placed" };
-  const reason = `its locked placement no longer fits (${why}); re-placed from ${where(locked)} to ${where(fresh.placement)}`;
-  return { ...fresh, warnings: [{ owner: demand.owner, path: "", reason }, ...fresh.warnings], lock: "re-placed" };
+  const fresh = ledger.plan(demand);
+  if (!fresh.result.placement) return lockedPlan(fresh, "re-placed");
+  const reason = `its locked placement no longer fits (${why}); re-placed from ${where(locked)} to ${where(fresh.result.placement)}`;
+  return lockedPlan(fresh, "re-placed", { owner: demand.owner, path: "", reason });
+}
+
+function lockedPlan(claim: PlacementClaim, lock: LockOutcome, warning?: LedgerIssue): LockedPlan {
+  const r = claim.result;
+  return { claim, result: { ...r, ...(warning ? { warnings: [warning, ...r.warnings] } : {}), lock, tookLockedShare: claim.tookLockedShare } };
+}
+
+/** Places a VM honouring its locked placement: {@link planPlacementWithLock}, then the claim committed. */
+export function placeWithLock(ledger: HostLedger, demand: VmDemand): LockedPlaceResult {
+  const { result, claim } = planPlacementWithLock(ledger, demand);
+  ledger.commit(claim);
+  return result;
 }
 
 /** The fields of a request whose change leaves a locked vCPU layout meaningless. */

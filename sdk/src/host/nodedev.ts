@@ -1,15 +1,6 @@
 import { formatPciAddress, pciNodedevName, type PciAddress } from "../schema/pci";
-import {
-  HostModelError,
-  attr,
-  child,
-  children,
-  integer,
-  parseCapabilities,
-  parseXmlRoot,
-  text,
-  type XmlNode,
-} from "./capabilities";
+import { attr, child, children, text, type XmlNode } from "../xml/xmlReader";
+import { HostModelError, integer, parseCapabilities, parseXmlRoot } from "./capabilities";
 import type { HostModel, HostPciDevice } from "./model";
 
 /** Sort key of a PCI address: domain, bus, slot, function. */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { formatCpuset } from "../schema/cpuset";
 import { formatPciAddress, parsePciAddress, PciAddressSyntaxError } from "../schema/pci";
-import type { Placement, VmDemand } from "./allocator";
+import type { Placement, VmDemand } from "./demand";
 
 /**
  * The placement lock (`virtkit.lock.json`), like package-lock.json: what each VM got on its

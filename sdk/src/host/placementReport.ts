@@ -1,4 +1,4 @@
-import type { Placement } from "./allocator";
+import type { Placement } from "./demand";
 import { formatCpuset } from "../schema/cpuset";
 import { formatPciAddress } from "../schema/pci";
 import { formatSize } from "../schema/units";

@@ -1,4 +1,4 @@
-import type { VmDemand } from "./allocator";
+import type { VmDemand } from "./demand";
 import type { HostLedger } from "./ledger";
 
 /** Raised by {@link spreadAcrossHosts} for input it cannot honour. */
@@ -50,7 +50,7 @@ function firstDuplicate(names: readonly string[]): string | undefined {
 /**
  * The first ledger, in the given order, where `place(demand)` would succeed now
  * (checked with a dry run; nothing is claimed). Undefined when no host can take it;
- * `ledger.plan(demand)` then says why for each host.
+ * `ledger.plan(demand).result` then says why for each host.
  */
 export function pickHostWithCapacity(ledgers: readonly HostLedger[], demand: VmDemand): HostLedger | undefined {
   // Auto pinning needs at least one free CPU per vCPU: a cheap test that skips the dry

@@ -2,11 +2,13 @@ import { VmSpec, type VmSpecInput } from "../schema/vm";
 import { toIssues } from "../schema/validate";
 import { formatSize, parseSize } from "../schema/units";
 import { formatCpuset, parseCpuset } from "../schema/cpuset";
+import { PAGE_SIZES } from "../schema/memory";
 import type { ValidationIssue } from "../errors";
 import { ImportNotes, type Changed, type NotImported } from "./notes";
 import { readCpu, readIothreads, readMemory, readNumatune, readPinning, readVcpus, sizeText } from "./readCompute";
 import { noteOtherDevices, readCdroms, readDisks, readGuestAccess, readHostdevs, readNics } from "./readDevices";
-import { attr, attrNames, child, childNames, children, readDomainElement, text, type XmlNode } from "./xmlNode";
+import { attr, attrNames, child, childNames, children, text, type XmlNode } from "../xml/xmlReader";
+import { DomainImportError, readDomainElement } from "./domainElement";
 
 /** One libvirt domain said in virtkit's vocabulary. */
 export interface ImportedVm {
@@ -26,13 +28,14 @@ export interface ImportedVm {
   readonly invalid: readonly ValidationIssue[];
 }
 
-export class DomainImportError extends Error {}
+export { DomainImportError };
 
 const DOMAIN_CHILDREN_READ = new Set([
   "name", "uuid", "memory", "currentMemory", "maxMemory", "memoryBacking", "vcpu", "vcpus", "iothreads", "iothreadids",
   "cputune", "numatune", "os", "cpu", "devices", "features", "clock", "on_poweroff", "on_reboot", "on_crash", "defaultiothread",
 ]);
-const LIFECYCLE_DEFAULTS: Record<string, string> = { on_poweroff: "destroy", on_reboot: "restart", on_crash: "destroy" };
+// a Map: an element named `constructor` is no lifecycle event
+const LIFECYCLE_DEFAULTS: ReadonlyMap<string, string> = new Map([["on_poweroff", "destroy"], ["on_reboot", "restart"], ["on_crash", "destroy"]]);
 
 /**
  * Reads one domain's XML (a file, or `virsh dumpxml`) into a virtkit VM. Throws
@@ -126,9 +129,10 @@ function readFirmware(os: XmlNode | undefined, notes: ImportNotes): "bios" | "ef
 
 function noteDomainRest(d: XmlNode, os: XmlNode | undefined, notes: ImportNotes): void {
   for (const name of childNames(d)) {
-    if (name in LIFECYCLE_DEFAULTS) {
+    const lifecycleDefault = LIFECYCLE_DEFAULTS.get(name);
+    if (lifecycleDefault !== undefined) {
       const value = text(child(d, name));
-      if (value !== LIFECYCLE_DEFAULTS[name]) notes.lost("other", name, `'${value}': virtkit keeps libvirt's default '${LIFECYCLE_DEFAULTS[name]}'`);
+      if (value !== lifecycleDefault) notes.lost("other", name, `'${value}': virtkit keeps libvirt's default '${lifecycleDefault}'`);
     } else if (!DOMAIN_CHILDREN_READ.has(name)) {
       notes.lost("other", name, "not in virtkit's API");
     }
@@ -147,8 +151,6 @@ function noteDomainRest(d: XmlNode, os: XmlNode | undefined, notes: ImportNotes)
   if (clock && (attr(clock, "offset") !== "utc" || childNames(clock).length || attrNames(clock).length > 1)) notes.lost("other", "clock", "virtkit's guest clock is UTC with QEMU's default timers");
 }
 
-const PAGE_BYTES = { "2MiB": 2 * 1024 ** 2, "1GiB": 1024 ** 3 } as const;
-
 /** HugepageMemory says one page size for the whole guest, locked or not, shared through memfd or private. */
 function asHugepageMemory(m: VmSpecInput["memory"]): ImportedVm["hugepageMemory"] {
   const hp = m.hugepages;
@@ -161,7 +163,7 @@ function asHugepageMemory(m: VmSpecInput["memory"]): ImportedVm["hugepageMemory"
   } catch {
     return undefined;
   }
-  if (bytes % PAGE_BYTES[hp.pageSize] !== 0) return undefined;
+  if (bytes % PAGE_SIZES[hp.pageSize] !== 0) return undefined;
   return { size: m.size, pageSize: hp.pageSize, ...(m.locked ? { locked: true } : {}), ...(shared ? { shared: true } : {}) };
 }
 

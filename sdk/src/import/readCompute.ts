@@ -1,8 +1,10 @@
 import type { VmSpecInput } from "../schema/vm";
 import { formatCpuset, parseCpuset } from "../schema/cpuset";
 import { formatSize } from "../schema/units";
+import { PAGE_SIZES, pageSizeName } from "../schema/memory";
 import type { ImportNotes } from "./notes";
-import { attr, attrNames, bytesOf, child, childNames, children, text, type XmlNode } from "./xmlNode";
+import { attr, attrNames, child, childNames, children, text, type XmlNode } from "../xml/xmlReader";
+import { bytesOf } from "./domainElement";
 
 /** vCPUs, CPU model, pinning, memory and NUMA of a domain, as VM spec input. */
 
@@ -147,7 +149,7 @@ export function readCpu(d: XmlNode, notes: ImportNotes): { cpu: Spec["cpu"]; cel
   const check = attr(cpu, "check") as "none" | "partial" | "full" | undefined;
   const spec: NonNullable<Spec["cpu"]> = {
     ...(mode ? { mode: mode as "custom" } : {}),
-    ...(mode === "custom" ? { model: modelName ?? "qemu64" } : {}),
+    ...(mode === "custom" ? { model: modelName || "qemu64" } : {}),
     ...(features.length ? { features } : {}),
     ...(check ? { check } : {}),
     ...(topology ? { topology } : {}),
@@ -171,8 +173,6 @@ function readCells(numa: XmlNode | undefined, notes: ImportNotes): NonNullable<S
 /** Bytes as virtkit's size text ("4GiB"); a size that is not whole KiB stays a number (virtkit refuses it with its reason). */
 export const sizeText = (bytes: number): string | number => (bytes % KIB === 0 ? formatSize(bytes) : bytes);
 
-const PAGE_SIZES: Record<number, "2MiB" | "1GiB"> = { [2 * 1024 ** 2]: "2MiB", [1024 ** 3]: "1GiB" };
-
 /** `<memory>`, `<currentMemory>`, `<maxMemory>` and `<memoryBacking>`. */
 export function readMemory(d: XmlNode, notes: ImportNotes): Spec["memory"] {
   const memory = child(d, "memory");
@@ -192,8 +192,8 @@ export function readMemory(d: XmlNode, notes: ImportNotes): Spec["memory"] {
           break;
         }
         // no <page>: the host's default hugepage size, 2 MiB on x86_64
-        const size = pages.length ? bytesOf(attr(pages[0], "size"), attr(pages[0], "unit")) : 2 * 1024 ** 2;
-        const pageSize = size === undefined ? undefined : PAGE_SIZES[size];
+        const size = pages.length ? bytesOf(attr(pages[0], "size"), attr(pages[0], "unit")) : PAGE_SIZES["2MiB"];
+        const pageSize = size === undefined ? undefined : pageSizeName(size);
         if (!pageSize) {
           notes.lost("hugepages", "memoryBacking/hugepages/page@size", `${attr(pages[0], "size")} ${attr(pages[0], "unit") ?? "KiB"}: virtkit knows 2 MiB and 1 GiB pages`);
           break;

@@ -1,6 +1,7 @@
 import type { VmSpecInput } from "../schema/vm";
 import type { ImportNotes } from "./notes";
-import { attr, attrNames, child, childNames, children, pciAddressText, text, type XmlNode } from "./xmlNode";
+import { attr, attrNames, child, childNames, children, text, type XmlNode } from "../xml/xmlReader";
+import { pciAddressText } from "./domainElement";
 
 /** Disks, NICs and PCI hostdevs of a domain, as VM spec input. */
 

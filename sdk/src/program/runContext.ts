@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { Placement } from "../host/allocator";
+import type { Placement } from "../host/demand";
 import type { HostLedger, LockedEntry } from "../host/ledger";
 import type { HostModel } from "../host/model";
 import { LOCK_FILE_NAME, LockFileError, parseLockFile, placementOfLock, type LockedVm, type StackLock } from "../host/placementLock";

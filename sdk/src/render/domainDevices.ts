@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { nameBasedUuid } from "../schema/uuid";
 import { MAX_NIC_QUEUES } from "../schema/network";
 import type { PciAddress } from "../schema/pci";
 import { diskBus, type DiskSpec } from "../schema/storage";
@@ -152,10 +152,7 @@ export type DeviceGuestNodes = Readonly<Record<string, number>>;
  * provider v0.9.7 redefines the domain on every update, so the port would change identity each time.
  */
 function ovsInterfaceId(domain: string, nic: number): string {
-  const h = createHash("sha1").update(`virtkit/ovs/${domain}/nics[${nic}]`).digest("hex");
-  // laid out as a name-based (version 5) UUID
-  const variant = ((parseInt(h[16], 16) & 0x3) | 0x8).toString(16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return nameBasedUuid(`virtkit/ovs/${domain}/nics[${nic}]`);
 }
 
 /** Queue pairs of a virtio NIC: as asked, else one per vCPU for a pinned VM (whose vCPUs each serve their own), else one. */

@@ -4,9 +4,19 @@ import { GiB, MiB } from "./units";
 
 /** Guest RAM and how the host backs it (`<memoryBacking>`). */
 
-export const PAGE_SIZES = { "2MiB": 2 * MiB, "1GiB": GiB } as const;
-export type PageSizeName = keyof typeof PAGE_SIZES;
 export const PageSize = z.enum(["2MiB", "1GiB"], { error: 'expected a hugepage size: "2MiB" or "1GiB"' });
+export type PageSizeName = z.infer<typeof PageSize>;
+
+/**
+ * Bytes of each hugepage size virtkit knows: the one page-size table. It has no prototype, so
+ * `"constructor" in PAGE_SIZES` is false and `PAGE_SIZES["toString"]` undefined.
+ */
+export const PAGE_SIZES: Readonly<Record<PageSizeName, number>> = Object.freeze(Object.assign(Object.create(null) as object, { "2MiB": 2 * MiB, "1GiB": GiB }));
+
+/** The hugepage size of `bytes` (`2MiB`, `1GiB`), undefined for a size virtkit does not know. */
+export function pageSizeName(bytes: number): PageSizeName | undefined {
+  return PageSize.options.find((name) => PAGE_SIZES[name] === bytes);
+}
 
 export const Hugepages = z.object({
   /** Page size of the hugetlbfs pool that backs the guest. */

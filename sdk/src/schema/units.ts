@@ -11,6 +11,24 @@ const SIZE = /^(\d+)\s*(B|KiB|MiB|GiB|TiB)$/;
 export class SizeSyntaxError extends Error {}
 
 /**
+ * libvirt's scaled-integer units (formatdomain "memory"), lower-cased: single letters and IEC
+ * names are powers of 1024, the "B"-suffixed SI names powers of 1000. A Map, so a unit named
+ * like an `Object.prototype` member (`constructor`) is no unit rather than a function.
+ */
+const LIBVIRT_UNIT_BYTES: ReadonlyMap<string, number> = new Map([
+  ["b", 1], ["bytes", 1],
+  ["k", KiB], ["kib", KiB], ["kb", 1000],
+  ["m", MiB], ["mib", MiB], ["mb", 1000 ** 2],
+  ["g", GiB], ["gib", GiB], ["gb", 1000 ** 3],
+  ["t", TiB], ["tib", TiB], ["tb", 1000 ** 4],
+]);
+
+/** Bytes in one `unit` as libvirt reads it (case-insensitive: `KiB`, `k`, `MB`, ...); undefined for no unit libvirt knows. */
+export function libvirtUnitBytes(unit: string): number | undefined {
+  return LIBVIRT_UNIT_BYTES.get(unit.toLowerCase());
+}
+
+/**
  * Parses a size into bytes. Numbers are bytes; strings need an IEC unit, since
  * "1G" or "1GB" would be ambiguous (libvirt itself reads "G" as GiB but "GB" as 10^9).
  */

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { VirtkitValidationError, type ValidationIssue } from "../../errors";
-import type { DeviceDemand, Placement, VmDemand } from "../../host/allocator";
+import type { DeviceDemand, Placement, VmDemand } from "../../host/demand";
 import { checkHostBound } from "../../host/attachment";
 import { lockedPlacementOf, lockedRequestOf, type LockedVm } from "../../host/placementLock";
 import { placeWithLock, type LockOutcome } from "../../host/lockedPlacement";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { PciAddressText } from "../../schema/common";
-import { componentRef, hostRef, type ComponentContract } from "../../program/componentContract";
+import { hostRef, type ComponentContract } from "../../program/componentContract";
 import { LibvirtHost } from "../../libvirtHost/LibvirtHost";
 import type { PciPassthrough } from "./PciPassthrough";
 

@@ -9,7 +9,7 @@ import { parseOrThrow } from "../../schema/validate";
 import { renderVolumeArgs } from "../../render/volumeArgs";
 import { renderVolumeXml } from "../../render/storageXml";
 import { requireHost, type LibvirtHost } from "../../libvirtHost/LibvirtHost";
-import { createHash } from "node:crypto";
+import { nameBasedUuid } from "../../schema/uuid";
 import { LuksVolume } from "./luksVolumeProvider";
 import { VolumeCapacity } from "./volumeCapacityProvider";
 import { Attachment } from "../../host/attachment";
@@ -167,9 +167,5 @@ function checkPoolFit(a: z.infer<typeof Qcow2VolumeArgsSchema>, pool: StoragePoo
 
 /** A UUID (version 5 layout) derived from `key`: the same volume gets the same secret UUID on every run. */
 export function stableUuid(key: string): string {
-  const h = createHash("sha1").update(`virtkit-luks:${key}`).digest();
-  h[6] = (h[6] & 0x0f) | 0x50;
-  h[8] = (h[8] & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString("hex");
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+  return nameBasedUuid(`virtkit-luks:${key}`);
 }
