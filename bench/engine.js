@@ -15,7 +15,9 @@
  *     --runs 1           repeats of each raw/virtkit pair (order alternates)
  *     --parallel N       passed to pulumi as --parallel N (default: pulumi's own)
  *     --out FILE         JSON results (default: $TMPDIR/virtkit-engine-bench-<time>.json)
+ *     --skip-checkpoints PULUMI_SKIP_CHECKPOINTS=true: the engine writes the state once at the end, not after every step
  *     --smoke            5 VMs, preview only, both variants: under a minute; exits non-zero on any failure
+ *     --report FILE      print the tables of an earlier run's JSON
  *
  * Every host is a distinct URI to the same libvirtd, `qemu:///system?socket=<symlink>` with a
  * symlink per host to /run/libvirt/libvirt-sock (VIRTKIT_LIBVIRT_SOCKET overrides): one
@@ -153,7 +155,7 @@ function makeProject(scratch, env, { name, variant, vms, first = 0, uri, perHost
   };
   const program = variant === "raw" ? "raw.js" : "components.js";
   fs.writeFileSync(join(dir, "index.js"), `Object.assign(process.env, ${JSON.stringify(knobs)});\nrequire(${JSON.stringify(join(PROGRAMS, program))});\n`);
-  if (variant === "raw" && !fs.existsSync(knobs.VIRTKIT_BENCH_RAW)) record(knobs);
+  if (!fs.existsSync(knobs.VIRTKIT_BENCH_RAW)) record(knobs);
   const expected = variant === "raw"
     ? 1 + JSON.parse(fs.readFileSync(knobs.VIRTKIT_BENCH_RAW, "utf8")).length
     : 1 + Number(fs.readFileSync(`${knobs.VIRTKIT_BENCH_RAW}.all`, "utf8"));
@@ -283,8 +285,11 @@ async function main() {
       parallel: { type: "string" },
       out: { type: "string" },
       smoke: { type: "boolean", default: false },
+      "skip-checkpoints": { type: "boolean", default: false },
+      report: { type: "string" },
     },
   });
+  if (values.report) return report(JSON.parse(fs.readFileSync(values.report, "utf8")));
   const smoke = values.smoke;
   const sizes = smoke ? [5] : values.sizes.split(",").filter(Boolean).map(Number).sort((a, b) => a - b);
   const upSize = smoke ? 0 : Number(values.up);
@@ -297,6 +302,8 @@ async function main() {
   if (!fs.existsSync(SOCKET)) throw new Error(`no libvirtd socket at ${SOCKET} (bash scripts/setup starts libvirtd)`);
 
   const env = engineEnv();
+  // Pulumi writes the whole checkpoint after every step unless told to write only the last (pulumi#10668)
+  if (values["skip-checkpoints"]) env.PULUMI_SKIP_CHECKPOINTS = "true";
   const scratch = new Scratch();
   scratch.useCgroups = cgroupsUsable();
   const onSignal = (sig) => {
@@ -309,6 +316,20 @@ async function main() {
 
   const started = new Date();
   const results = [];
+  const out = values.out || join(tmpdir(), `virtkit-engine-bench-${started.toISOString().replace(/[:.]/g, "-")}.json`);
+  const document = (failed) => ({
+    started: started.toISOString(),
+    finished: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0].model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadavgAtEnd: loadavg() },
+    options: { sizes, upSize, splitSize, splitOps, perHost, runs, parallel: values.parallel ?? "pulumi default", skipCheckpoints: values["skip-checkpoints"], smoke, cpuFrom: scratch.useCgroups ? "cpuacct cgroup" : "/proc samples" },
+    results,
+    failed: failed ? String(failed.stack || failed) : undefined,
+  });
+  // written after every measurement, so an interrupted run keeps what it measured
+  const add = (r) => {
+    results.push(r);
+    fs.writeFileSync(out, JSON.stringify(document(), null, 1));
+  };
   const log = (s) => process.stderr.write(`[bench:engine ${((Date.now() - started) / 1000).toFixed(0)}s] ${s}\n`);
   let seq = 0;
   const pair = async (label, vms, ops, order) => {
@@ -327,7 +348,7 @@ async function main() {
         }
         if (op === "destroy" && ourDomains().length !== 0) throw new Error(`after destroy (${variant}) libvirt still has ${ourDomains().join(", ")}`);
         log(`${op} ${variant} ${vms} VMs: ${r.wallS.toFixed(1)} s wall, ${r.cpuS.toFixed(1)} s CPU`);
-        results.push({ ...r, label, run: order });
+        add({ ...r, label, run: order });
       }
     }
   };
@@ -342,7 +363,7 @@ async function main() {
       for (const o of ops) {
         log(`split: ${o} one stack of ${vms} ...`);
         const r = await measure(scratch, env, one, o, extra);
-        results.push({ ...r, label: `split-${op}`, variant: "one stack", run: order });
+        add({ ...r, label: `split-${op}`, variant: "one stack", run: order });
       }
     };
     const runTwo = async () => {
@@ -361,7 +382,7 @@ async function main() {
           t.sumPeakRssMB += v.sumPeakRssMB;
           t.sumPeakAnonMB += v.sumPeakAnonMB;
         }
-        results.push({ op: o, label: `split-${op}`, variant: "two stacks", vms: 2 * half, hosts: rs[0].hosts + rs[1].hosts, resources: rs[0].resources + rs[1].resources, wallS, cpuS: rs[0].cpuS + rs[1].cpuS, roles, stateKiB: rs[0].stateKiB + rs[1].stateKiB, leftover: rs[0].leftover + rs[1].leftover, stacks: rs, run: order });
+        add({ op: o, label: `split-${op}`, variant: "two stacks", vms: 2 * half, hosts: rs[0].hosts + rs[1].hosts, resources: rs[0].resources + rs[1].resources, wallS, cpuS: rs[0].cpuS + rs[1].cpuS, roles, stateKiB: rs[0].stateKiB + rs[1].stateKiB, leftover: rs[0].leftover + rs[1].leftover, stacks: rs, run: order });
       }
     };
     if (order % 2 === 0) {
@@ -387,15 +408,7 @@ async function main() {
   } finally {
     scratch.cleanup(env);
   }
-  const doc = {
-    started: started.toISOString(),
-    finished: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0].model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadavgAtEnd: loadavg() },
-    options: { sizes, upSize, splitSize, splitOps, perHost, runs, parallel: values.parallel ?? "pulumi default", smoke, cpuFrom: scratch.useCgroups ? "cpuacct cgroup" : "/proc samples" },
-    results,
-    failed: failed ? String(failed.stack || failed) : undefined,
-  };
-  const out = values.out || join(tmpdir(), `virtkit-engine-bench-${started.toISOString().replace(/[:.]/g, "-")}.json`);
+  const doc = document(failed);
   fs.writeFileSync(out, JSON.stringify(doc, null, 1));
   report(doc);
   console.log(`\nJSON: ${out}`);
