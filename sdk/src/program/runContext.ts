@@ -33,6 +33,8 @@ export interface PlannedVm {
   readonly lockEntry?: LockedVm;
   /** Whether it kept its locked placement, was placed afresh or re-placed. */
   readonly lockOutcome?: LockOutcome;
+  /** It fit only in the share the lock keeps for a VM not declared before it, and took it (virtkit plan's first pass). */
+  readonly tookLockedShare?: boolean;
   /** Digest of the domain's provider inputs. */
   readonly digest?: Digest;
   /** What the change since the lock does to the domain; undefined without a lock. */

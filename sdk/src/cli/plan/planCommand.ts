@@ -205,7 +205,7 @@ async function planWithLock(options: PlanOptions): Promise<LockedPlan> {
   const section = lockFile.stacks[stack];
   let result = await runProgram(options.program, { stack, lock: { ...programLockOf(file, stack, lockFile, exists), takeLockedShares: true } });
   const removed = removedFromLock(section, result);
-  const tookShares = result.vms.some((vm) => vm.warnings.some((w) => w.includes("the placement lock keeps for")));
+  const tookShares = result.vms.some((vm) => vm.tookLockedShare);
   if (section && (removed.vms.length > 0 || tookShares)) {
     result = await runProgram(options.program, { stack, lock: programLockOf(file, stack, lockFile, exists, withoutRemoved(section, removed.vms)) });
   }

@@ -11,7 +11,7 @@ import { LivePinning } from "./livePinningProvider";
 import { Qcow2Volume } from "../../storage/qcow2Volume/Qcow2Volume";
 import { StorageSecret } from "../../storage/storageSecret/StorageSecret";
 import { SriovNic } from "../../network/sriovNic/SriovNic";
-import { planVm, virtualNetworkNic } from "./plan";
+import { commitVm, planVm, virtualNetworkNic } from "./plan";
 import { registerCloudInit } from "./cloudInitSeed";
 import { pinnedVmContract, type PinnedVmArgs } from "./args";
 import { outputsOf } from "../../program/componentContract";
@@ -44,9 +44,11 @@ export class PinnedVm extends pulumi.ComponentResource {
   constructor(name: string, args: PinnedVmArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // Validate and place before super(): bad input must fail before anything registers.
     requireHost(args, `PinnedVm "${name}"`).run.checkUniqueName("PinnedVm", name, opts);
-    const { spec, model, xml, placement, warnings, cloudInit, graphicsPassword, lateMacs, adopt, livePinning, lock } = planVm(name, args);
+    const { spec, model, xml, placement, warnings, claims, cloudInit, graphicsPassword, lateMacs, adopt, livePinning, lock, tookLockedShare } = planVm(name, args);
     args.host.run.requireUniqueName("PinnedVm", name, opts);
     super("virtkit:index:PinnedVm", name, {}, opts);
+    // everything checked: only now does the VM take its CPUs, pages, devices, names and parts
+    commitVm(args.host, `PinnedVm "${name}"`, claims);
     const component = `PinnedVm "${name}"`;
     const host = args.host;
     // a diagnostic is fire-and-forget: the engine orders it with the program's other output
@@ -79,7 +81,7 @@ export class PinnedVm extends pulumi.ComponentResource {
     const change = runLock?.exists ? classifyDomainChange(runLock.section?.hosts[host.hostName]?.vms[name]?.domain, digest, { livePinning }) : undefined;
     if (change && host.run.changeDiagnostics) void pulumi.log.info(`${component}: ${describeChange(change)}, since ${runLock!.file} (stack ${runLock!.stack})`, this);
     const lockEntry = lock && { ...lock.entry, domain: digest };
-    host.run.vms.push({ component, name, host: host.hostName, domainName: spec.name, domainXml: xml, placement, report, warnings, lockEntry, lockOutcome: lock?.outcome, digest, change, livePinning });
+    host.run.vms.push({ component, name, host: host.hostName, domainName: spec.name, domainXml: xml, placement, report, warnings, lockEntry, lockOutcome: lock?.outcome, tookLockedShare, digest, change, livePinning });
     if (livePinning) {
       const pins = model.cputune;
       // The digest of everything but the pins: the provider redefines the domain with its OLD
