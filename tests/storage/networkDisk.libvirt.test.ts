@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { renderPoolXml, renderVm } from "../../sdk/src/render";
 import { PoolSpec } from "../../sdk/src/schema";
 import { parseOrThrow } from "../../sdk/src/schema/validate";
-import { stableUuid } from "../../sdk/src/storage/qcow2Volume/Qcow2Volume";
+import { stableUuid } from "../../sdk/src/storage/qcow2Volume/plan";
 import { storageSecretProvider, type StorageSecretInputs } from "../../sdk/src/storage/storageSecret/storageSecretProvider";
 import { describeWith, jsonArgs, qemuArgv, scratchDir, tempXml, virsh, virtXmlValidate } from "../support/libvirt";
 import { vmSpec } from "../support/vms";

@@ -3,7 +3,7 @@ import { renderVm, renderVolumeXml } from "../../sdk/src/render";
 import { VolumeSpec } from "../../sdk/src/schema";
 import { parseOrThrow } from "../../sdk/src/schema/validate";
 import { luksVolumeProvider, type LuksVolumeInputs, type LuksVolumeOutputs } from "../../sdk/src/storage/qcow2Volume/luksVolumeProvider";
-import { stableUuid } from "../../sdk/src/storage/qcow2Volume/Qcow2Volume";
+import { stableUuid } from "../../sdk/src/storage/qcow2Volume/plan";
 import { volumeCapacityProvider, type VolumeCapacityInputs, type VolumeCapacityOutputs } from "../../sdk/src/storage/qcow2Volume/volumeCapacityProvider";
 import { capacityChange } from "../../sdk/src/storage/volumeGrowth";
 import { describeWith, scratchDir, tempXml, virsh } from "../support/libvirt";

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { captureChildren, isSecret, registration, settle, valueOf } from "../../support/mocks";
 import { resources, uniq, uniqueUri, useMockedVirtkit, virtkit } from "../../support/componentHarness";
-import { stableUuid } from "../../../sdk/src/storage/qcow2Volume/Qcow2Volume";
+import { stableUuid } from "../../../sdk/src/storage/qcow2Volume/plan";
 import { schemaProblems } from "../../support/providerSchema";
 
 useMockedVirtkit();

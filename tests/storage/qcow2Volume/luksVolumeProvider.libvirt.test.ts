@@ -5,7 +5,7 @@ import { renderVm, renderVolumeXml } from "../../../sdk/src/render";
 import { VolumeSpec } from "../../../sdk/src/schema";
 import { parseOrThrow } from "../../../sdk/src/schema/validate";
 import { luksVolumeProvider, type LuksVolumeInputs, type LuksVolumeOutputs } from "../../../sdk/src/storage/qcow2Volume/luksVolumeProvider";
-import { stableUuid } from "../../../sdk/src/storage/qcow2Volume/Qcow2Volume";
+import { stableUuid } from "../../../sdk/src/storage/qcow2Volume/plan";
 import { describeWith, jsonArgs, qemuArgv, scratchDir, virsh } from "../../support/libvirt";
 import { vmSpec } from "../../support/vms";
 

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as libvirt from "@pulumi/libvirt";
 import { placementReport, type PlacementReport } from "../../host/placementReport";
+import type { LibvirtHost } from "../../libvirtHost/LibvirtHost";
 import { requireHost } from "../../libvirtHost/LibvirtHost";
 import { renderDomainArgs } from "../../render/domainArgs";
 import { renderDomainXml } from "../../render/domainXml";
@@ -11,7 +12,8 @@ import { LivePinning } from "./livePinningProvider";
 import { Qcow2Volume } from "../../storage/qcow2Volume/Qcow2Volume";
 import { StorageSecret } from "../../storage/storageSecret/StorageSecret";
 import { SriovNic } from "../../network/sriovNic/SriovNic";
-import { commitVm, planVm, virtualNetworkNic } from "./plan";
+import { commitVm, planVm } from "./plan";
+import { virtualNetworkNic } from "./specInput";
 import { registerCloudInit } from "./cloudInitSeed";
 import { pinnedVmContract, type PinnedVmArgs } from "./args";
 import { outputsOf } from "../../program/componentContract";
@@ -82,29 +84,34 @@ export class PinnedVm extends pulumi.ComponentResource {
     if (change && host.run.changeDiagnostics) void pulumi.log.info(`${component}: ${describeChange(change)}, since ${runLock!.file} (stack ${runLock!.stack})`, this);
     const lockEntry = lock && { ...lock.entry, domain: digest };
     host.run.vms.push({ component, name, host: host.hostName, domainName: spec.name, domainXml: xml, placement, report, warnings, lockEntry, lockOutcome: lock?.outcome, tookLockedShare, digest, change, livePinning });
-    if (livePinning) {
-      const pins = model.cputune;
-      // The digest of everything but the pins: the provider redefines the domain with its OLD
-      // pins (it ignores theirs) whenever anything else changes, so LivePinning updates after
-      // every domain update and applies the current pins again.
-      const rest = Object.fromEntries(Object.entries(digest).filter(([k]) => !LIVE_PINNING_FIELDS.includes(k)));
-      this.livePinning = new LivePinning(
-        `${name}-pinning`,
-        {
-          uri: host.uriOutput,
-          domain: this.domain.name,
-          vcpuPins: (pins?.vcpupins ?? []).map((p) => ({ vcpu: p.vcpu, cpuSet: p.cpuset })),
-          emulatorPin: pins?.emulatorpin,
-          ioThreadPins: (pins?.iothreadpins ?? []).map((p) => ({ ioThread: p.iothread, cpuSet: p.cpuset })),
-          domainDigest: canonicalJson(rest),
-        },
-        { parent: this, dependsOn: [this.domain] },
-      );
-    }
+    if (livePinning) this.livePinning = livePinningOf(name, host, model, digest, this);
     this.placement = pulumi.output(report);
     this.uuid = this.domain.uuid;
     this.registerOutputs(outputsOf(pinnedVmContract, this));
   }
+}
+
+/**
+ * The resource that applies a domain's pins live. It carries the digest of everything but the
+ * pins: the provider redefines the domain with its OLD pins (it ignores theirs) whenever
+ * anything else changes, so LivePinning updates after every domain update and applies the
+ * current pins again.
+ */
+function livePinningOf(name: string, host: LibvirtHost, model: DomainModel, digest: Record<string, unknown>, vm: PinnedVm): LivePinning {
+  const pins = model.cputune;
+  const rest = Object.fromEntries(Object.entries(digest).filter(([k]) => !LIVE_PINNING_FIELDS.includes(k)));
+  return new LivePinning(
+    `${name}-pinning`,
+    {
+      uri: host.uriOutput,
+      domain: vm.domain.name,
+      vcpuPins: (pins?.vcpupins ?? []).map((p) => ({ vcpu: p.vcpu, cpuSet: p.cpuset })),
+      emulatorPin: pins?.emulatorpin,
+      ioThreadPins: (pins?.iothreadpins ?? []).map((p) => ({ ioThread: p.iothread, cpuSet: p.cpuset })),
+      domainDigest: canonicalJson(rest),
+    },
+    { parent: vm, dependsOn: [vm.domain] },
+  );
 }
 
 /** The libvirt networks the VM's NICs are on: VF pools of SriovNics and VirtualNetworks. */

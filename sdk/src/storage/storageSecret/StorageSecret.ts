@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { requireHost, type LibvirtHost } from "../../libvirtHost/LibvirtHost";
 import { parseOrThrow } from "../../schema/validate";
-import { stableUuid } from "../qcow2Volume/Qcow2Volume";
+import { stableUuid } from "../qcow2Volume/plan";
 import { LibvirtSecret } from "./storageSecretProvider";
 import { outputsOf } from "../../program/componentContract";
 import { StorageSecretArgsSchema, storageSecretContract, type StorageSecretArgs } from "./args";
