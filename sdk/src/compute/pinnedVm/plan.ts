@@ -108,7 +108,7 @@ export function planVm(name: string, args: PinnedVmArgs) {
  * What decides placement, names or the domain's shape must be known while the program runs:
  * virtkit places VMs then, before anything is created. An Output there is refused, saying so.
  */
-const PLAIN_FIELDS = ["vcpus", "cpu", "pinning", "iothreads", "realtime", "memory", "numa", "disks", "nics", "hostdevs", "chipset", "firmware", "domainType", "running", "domainName", "emulator", "strictLocality", "livePinning", "expanderBuses", "serialConsole", "cdroms", "graphics", "adopt"] as const;
+const PLAIN_FIELDS = ["vcpus", "cpu", "pinning", "iothreads", "realtime", "memory", "numa", "disks", "nics", "hostdevs", "chipset", "firmware", "domainType", "running", "domainName", "emulator", "strictLocality", "livePinning", "expanderBuses", "serialConsole", "cdroms", "graphics", "adopt", "boot"] as const;
 function requirePlainFields(args: PinnedVmArgs, checks: InputChecks): void {
   const a = args as unknown as Record<string, unknown>;
   const why = "virtkit validates and places the VM while the program runs, before anything is created (only MACs, cloud-init data and the graphics password may arrive later)";
@@ -305,6 +305,7 @@ function specInput(
     domainType: args.domainType,
     running: args.running,
     serialConsole: args.serialConsole,
+    boot: args.boot,
     // the password is not part of the spec: it stays an Input, for the provider alone
     graphics: args.graphics && typeof args.graphics === "object" ? { type: args.graphics.type, listen: args.graphics.listen } : args.graphics,
     cdroms:
