@@ -28,7 +28,8 @@ export const BootSpec = z.strictObject(
       .max(4096, { message: "a kernel command line is at most 4096 characters" })
       .optional(),
   },
-  { error: "expected { kernel, initrd?, cmdline? }" },
+  // a misspelt field keeps zod's own message, which names it
+  { error: (i) => (i.code === "invalid_type" ? "expected { kernel, initrd?, cmdline? }" : undefined) },
 );
 
 export type BootSpecInput = z.input<typeof BootSpec>;
