@@ -82,11 +82,11 @@ describe("boot: the model, the XML and the provider arguments", () => {
 
   it("gives the provider os.kernel, os.initrd and os.cmdline, in its schema, and no bootDevices", () => {
     const vm = vmSpec(appliance());
-    const args = renderDomainArgs(buildDomainModel(vm, layoutFromSpec(vm))) as { os: Record<string, unknown> };
+    const args = renderDomainArgs(buildDomainModel(vm, layoutFromSpec(vm))) as unknown as { os: Record<string, unknown> };
     expect(args.os).toEqual({ type: "hvm", typeArch: "x86_64", typeMachine: "q35", kernel: "/var/lib/virtkit/vmlinuz", initrd: "/var/lib/virtkit/initrd.img", cmdline: "console=ttyS0 root=/dev/vda rw" });
     expect(schemaProblems("libvirt_domain", args)).toEqual([]);
     const kernelOnly = vmSpec(appliance({ boot: { kernel: "/boot/vmlinuz" } }));
-    expect((renderDomainArgs(buildDomainModel(kernelOnly, layoutFromSpec(kernelOnly))) as { os: Record<string, unknown> }).os).toEqual({ type: "hvm", typeArch: "x86_64", typeMachine: "q35", kernel: "/boot/vmlinuz" });
+    expect((renderDomainArgs(buildDomainModel(kernelOnly, layoutFromSpec(kernelOnly))) as unknown as { os: Record<string, unknown> }).os).toEqual({ type: "hvm", typeArch: "x86_64", typeMachine: "q35", kernel: "/boot/vmlinuz" });
   });
 });
 
