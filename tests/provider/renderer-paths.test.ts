@@ -23,6 +23,7 @@ const domains = {
   }),
   guest: vmSpec({ name: "g", vcpus: 1, memory: { size: "1GiB" }, graphics: { type: "vnc" }, cdroms: [{ source: { pool: "default", volume: "g-cloudinit.iso" } }, { source: { file: "/srv/x.iso" } }] }),
   spice: vmSpec({ name: "s", vcpus: 1, memory: { size: "1GiB" }, graphics: { type: "spice", listen: "0.0.0.0" } }),
+  boot: vmSpec({ name: "k", vcpus: 1, memory: { size: "256MiB" }, disks: [{ source: { file: "/srv/k.qcow2" } }], nics: [{ type: "network", network: "default" }], boot: { kernel: "/srv/vmlinuz", initrd: "/srv/initrd.img", cmdline: "console=ttyS0" } }),
   custom: vmSpec({ name: "c", vcpus: 2, cpu: { mode: "custom", model: "Skylake-Server", check: "partial", features: [{ name: "avx512f", policy: "require" }] }, memory: { size: "2GiB", source: "memfd", access: "shared" }, nics: [{ type: "hostdev-network", network: "sriov-a", mac: "52:54:00:00:00:09", trust: true }], firmware: "efi", domainType: "qemu" }),
 };
 
@@ -88,6 +89,7 @@ describe("the XML and the provider arguments of one model", () => {
       features: (args.cpu.features ?? []).map((f: any) => [f.policy, f.name]),
       memory: String(args.memory),
       machine: args.os.typeMachine,
+      boot: [args.os.kernel, args.os.initrd, args.os.cmdline, (args.os.bootDevices ?? []).map((b: any) => b.dev)],
       hostdevs: (args.devices?.hostdevs ?? []).map((h: any) => h.subsysPci.source.address.bus),
       disks: (args.devices?.disks ?? []).map((d: any) => d.target.dev),
       nics: (args.devices?.interfaces ?? []).map((n: any) => [
@@ -113,6 +115,7 @@ describe("the XML and the provider arguments of one model", () => {
       features: attrs(xml.cpu.feature, "policy", "name"),
       memory: xml.memory["#text"],
       machine: xml.os.type["@_machine"],
+      boot: [xml.os.kernel, xml.os.initrd, xml.os.cmdline, [xml.os.boot].flat().filter(Boolean).map((b: any) => b["@_dev"])],
       hostdevs: (xml.devices?.hostdev ?? []).map((h: any) => parseInt(h.source.address["@_bus"], 16)),
       disks: (xml.devices?.disk ?? []).map((d: any) => d.target["@_dev"]),
       nics: (xml.devices?.interface ?? []).map((n: any) => [

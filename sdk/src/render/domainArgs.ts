@@ -5,6 +5,7 @@ import { compact, PRESENT } from "./args";
 import { networkSource, type DiskModel, type InterfaceModel } from "./domainDevices";
 import type { DomainModel } from "./domainModel";
 import { vlanArgs } from "./networkArgs";
+import { osBootArgs } from "./directBoot";
 
 /**
  * The provider view of a DomainModel: arguments of `libvirt.Domain` (provider
@@ -85,7 +86,7 @@ export function renderDomainArgs(d: DomainModel, inputs: DomainInputs = {}): Dom
       memory: d.numatune.memory && { ...d.numatune.memory },
       memNodes: d.numatune.memnodes.length ? d.numatune.memnodes.map((m) => ({ cellId: m.cellid, mode: m.mode, nodeset: m.nodeset })) : undefined,
     },
-    os: { type: "hvm", typeArch: "x86_64", typeMachine: d.os.machine, firmware: d.os.firmware, bootDevices: [{ dev: "hd" }] },
+    os: { type: "hvm", typeArch: "x86_64", typeMachine: d.os.machine, firmware: d.os.firmware, ...osBootArgs(d.os) },
     features: { acpi: true, apic: PRESENT },
     devices: deviceArgs(d, inputs),
   });

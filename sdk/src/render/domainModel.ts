@@ -3,6 +3,7 @@ import type { VmSpec } from "../schema/vm";
 import { cpuModel, cputune, memoryBacking, numatune } from "./domainCpuMemory";
 import { deviceModels, type ControllerModel, type DeviceGuestNodes, type DiskModel, type HostdevModel, type InterfaceModel } from "./domainDevices";
 import type { DomainLayout } from "./layout";
+import { directBootModel, type DirectBootModel } from "./directBoot";
 
 /**
  * The domain as libvirt will see it, normalised: units in KiB, cpusets as canonical
@@ -41,7 +42,7 @@ export interface DomainModel {
     readonly memory?: { readonly mode: string; readonly nodeset: string };
     readonly memnodes: readonly { readonly cellid: number; readonly mode: string; readonly nodeset: string }[];
   };
-  readonly os: { readonly machine: "q35" | "pc"; readonly firmware?: "efi" };
+  readonly os: { readonly machine: "q35" | "pc"; readonly firmware?: "efi" } & DirectBootModel;
   readonly running: boolean;
   readonly disks: readonly DiskModel[];
   readonly interfaces: readonly InterfaceModel[];
@@ -66,7 +67,7 @@ export function buildDomainModel(vm: VmSpec, layout: DomainLayout, guestNodeOfDe
     memoryBacking: memoryBacking(vm),
     cputune: cputune(vm, layout),
     numatune: numatune(vm, layout),
-    os: { machine: vm.chipset === "q35" ? "q35" : "pc", firmware: vm.firmware === "efi" ? "efi" : undefined },
+    os: { machine: vm.chipset === "q35" ? "q35" : "pc", firmware: vm.firmware === "efi" ? "efi" : undefined, ...directBootModel(vm) },
     running: vm.running,
     ...deviceModels(vm, guestNodeOfDevice),
     serialConsole: vm.serialConsole,

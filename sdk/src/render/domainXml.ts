@@ -2,6 +2,7 @@ import { hex as pciHex, type PciAddress } from "../schema/pci";
 import { diskType, networkSource, type DiskModel, type GuestPciAddress, type InterfaceModel } from "./domainDevices";
 import type { DomainModel } from "./domainModel";
 import { el, textEl, toXml, type XmlElement } from "./xml";
+import { osBootXml } from "./directBoot";
 
 /** The domain XML view of a DomainModel, in the element order `virsh dumpxml` uses. */
 export function renderDomainXml(d: DomainModel): string {
@@ -55,7 +56,7 @@ export function domainElement(d: DomainModel): XmlElement {
         d.numatune.memory && el("memory", { mode: d.numatune.memory.mode, nodeset: d.numatune.memory.nodeset }),
         d.numatune.memnodes.map((m) => el("memnode", { cellid: m.cellid, mode: m.mode, nodeset: m.nodeset })),
       ),
-    el("os", { firmware: d.os.firmware }, textEl("type", "hvm", { arch: "x86_64", machine: d.os.machine }), el("boot", { dev: "hd" })),
+    el("os", { firmware: d.os.firmware }, textEl("type", "hvm", { arch: "x86_64", machine: d.os.machine }), osBootXml(d.os)),
     el("features", {}, el("acpi"), el("apic")),
     cpuElement(d),
     el("clock", { offset: "utc" }),

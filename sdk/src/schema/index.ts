@@ -13,3 +13,4 @@ export * from "./validate";
 export * from "./vm";
 export { effectiveIothreads } from "./iothreads";
 export * from "./ipv4";
+export * from "./boot";

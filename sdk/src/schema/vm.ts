@@ -7,6 +7,7 @@ import { DiskSpec } from "./storage";
 import { HostdevSpec, NicSpec } from "./network";
 import { Chipset, ExpanderBus, Firmware } from "./platform";
 import { CdromSpec, GraphicsSpec } from "./guest";
+import { BootSpec, checkBoot } from "./boot";
 import { checkCrossFields } from "./vmChecks";
 import { withIothreads } from "./iothreads";
 
@@ -63,6 +64,8 @@ export const VmSpecObject = z.object({
   graphics: GraphicsSpec.optional(),
   /** Read-only CD-ROMs on SATA, after the disks (the cloud-init seed is one). */
   cdroms: z.array(CdromSpec).default([]),
+  /** Direct kernel boot: `{ kernel, initrd?, cmdline? }`, host paths QEMU loads instead of booting a disk. Default none. */
+  boot: BootSpec.optional(),
 });
 
 
@@ -72,6 +75,7 @@ export const VmSpecObject = z.object({
  */
 export const VmSpec = VmSpecObject.check(
   z.superRefine(checkCrossFields, { when: () => true }),
+  z.superRefine(checkBoot, { when: () => true }),
 ).transform(withIothreads);
 export type VmSpecInput = z.input<typeof VmSpec>;
 export type VmSpec = z.infer<typeof VmSpec>;

@@ -84,6 +84,7 @@ export function specInput(
     running: args.running,
     serialConsole: args.serialConsole,
     // the password is not part of the spec: it stays an Input, for the provider alone
+    boot: args.boot,
     graphics: args.graphics && typeof args.graphics === "object" ? { type: args.graphics.type, listen: args.graphics.listen } : args.graphics,
     cdroms:
       Array.isArray(args.cdroms) || args.cdroms === undefined
