@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildProbeInitramfs, buildSeedIso, describeWithGuest, freeSubnet, moduleLoadOrder, type ProbeReport, probeCmdline, probeKernel, probeKernelImage, readProbe } from "../support/guest";
+import { buildProbeInitramfs, buildSeedIso, describeWithGuest, freeSubnet, moduleLoadOrder, type ProbeReport, probeCmdline, probeKernel, probeKernelImage, readProbe } from "../support/probeGuest";
 import { hostHasKvm, scratchDir, virsh } from "../support/libvirt";
 
 /**

@@ -2,7 +2,7 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_pr
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeWithProvider, PulumiProject } from "../support/engine";
-import { buildProbeInitramfs, describeWithGuest, freeSubnet, moduleLoadOrder, type ProbeReport, probeCmdline, probeKernel, probeKernelImage, readProbe } from "../support/guest";
+import { buildProbeInitramfs, describeWithGuest, freeSubnet, moduleLoadOrder, type ProbeReport, probeCmdline, probeKernel, probeKernelImage, readProbe } from "../support/probeGuest";
 import { removePool, scratchDir, scratchPool, vcpuPins, virsh } from "../support/libvirt";
 import { fidelity } from "./fidelity";
 
