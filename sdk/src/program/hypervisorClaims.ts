@@ -3,7 +3,7 @@ import type { HostLedger } from "../host/ledger";
 import type { HostModel } from "../host/model";
 
 /** The kinds of libvirt objects whose names a program claims on a hypervisor. */
-export type LibvirtObjectKind = "domain" | "volume" | "network" | "pool";
+export type LibvirtObjectKind = "domain" | "volume" | "network" | "pool" | "secret";
 
 /**
  * What one program run has claimed on one hypervisor: its host model and ledger (CPUs, pages,

@@ -149,6 +149,7 @@ export class ProgramRun {
    * @throws VirtkitValidationError when `name` is taken; claims it otherwise
    */
   requireUniqueName(kind: ComponentKind, name: string, opts: { parent?: unknown }): void {
+    requireName(kind, name);
     if (opts.parent !== undefined) return;
     this.checkUniqueName(kind, name, opts);
     let names = this.componentNames.get(kind);
@@ -158,9 +159,17 @@ export class ProgramRun {
 
   /** The same check without claiming the name (for a component that claims it after more checks). */
   checkUniqueName(kind: ComponentKind, name: string, opts: { parent?: unknown }): void {
+    requireName(kind, name);
     if (opts.parent !== undefined || !this.componentNames.get(kind)?.has(name)) return;
     const reason = `another ${kind} is already named "${name}" in this program; resource names must be unique (domainName and name set the libvirt names)`;
     throw new VirtkitValidationError(describeComponent(componentId(kind, name)), [{ path: "", reason }]);
+  }
+}
+
+/** A component's name names its Pulumi resource (and by default its libvirt object): it cannot be empty. */
+export function requireName(kind: ComponentKind, name: string): void {
+  if (typeof name !== "string" || name === "") {
+    throw new VirtkitValidationError(`${kind} ${JSON.stringify(name) ?? String(name)}`, [{ path: "", reason: "a component's name must be a non-empty string: it names the Pulumi resource and, by default, the libvirt object" }]);
   }
 }
 

@@ -202,6 +202,7 @@ function sharedHugepages(memory: Loose | undefined): boolean {
 
 function checkDevices(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
   if (![vm.disks, vm.nics, vm.hostdevs, vm.expanderBuses].every(Array.isArray)) return;
+  checkDiskSources(vm, ctx);
   const targets = new Map<string, number>();
   vm.disks.forEach((d, i) => {
     // judged only between modes that parsed: a bad cache is its own problem, not the I/O mode's
@@ -258,4 +259,18 @@ function checkDevices(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
   if (vm.expanderBuses.length > 0 && !hasPciDevices) {
     issue(ctx, ["expanderBuses"], "no passthrough device (nics of type \"vf\" or hostdevs) would sit behind the expander buses");
   }
+}
+
+/** One image as two disks is two writers of one file, each unaware of the other. */
+function checkDiskSources(vm: z.infer<typeof VmSpecObject>, ctx: Ctx): void {
+  const sources = new Map<string, number>();
+  vm.disks.forEach((d, i) => {
+    // judged only for a source that is an object: a hostile one is the schema's problem
+    const source = d.source && typeof d.source === "object" ? (d.source as Record<string, unknown>) : undefined;
+    const image = source && (typeof source.file === "string" ? source.file : typeof source.device === "string" ? source.device : typeof source.pool === "string" && typeof source.volume === "string" ? `volume ${source.pool}/${source.volume}` : undefined);
+    if (image === undefined) return;
+    const first = sources.get(image);
+    if (first !== undefined) issue(ctx, ["disks", i, "source"], `${image} is already disks[${first}] of this VM; one image attached twice is two disks writing one file`);
+    else sources.set(image, i);
+  });
 }

@@ -60,6 +60,7 @@ export class Qcow2Volume extends pulumi.ComponentResource {
     this.sizeBytes = a.size;
     this.secretUuid = plan.secretUuid;
     args.host.claimName("volume", `${a.pool}/${this.volumeName}`, component, "name");
+    if (this.secretUuid) args.host.claimName("secret", this.secretUuid, component, "encryption.secretUuid");
 
     // Replacing a data volume loses its data: refused unless asked for.
     const dataOpts: pulumi.CustomResourceOptions = {

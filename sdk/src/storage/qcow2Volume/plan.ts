@@ -4,6 +4,7 @@ import { LibvirtName } from "../../schema/common";
 import { VolumeSpec } from "../../schema/storage";
 import { parseOrThrow } from "../../schema/validate";
 import { isLater } from "../../program/inputs";
+import { requireName } from "../../program/runContext";
 import { requireHost } from "../../libvirtHost/LibvirtHost";
 import { StoragePool } from "../storagePool/StoragePool";
 import { Qcow2VolumeArgsSchema, type Qcow2VolumeArgs } from "./args";
@@ -25,6 +26,7 @@ export interface VolumePlan {
 
 /** Validates a Qcow2Volume's arguments against its host and pool; throws VirtkitValidationError with every problem. */
 export function planVolume(name: string, args: Qcow2VolumeArgs, component: string): VolumePlan {
+  requireName("Qcow2Volume", name);
   requireHost(args, component);
   // an image URL known only at deployment is checked then: the schema sees a stand-in now
   const lateUrl = args.baseImage && "url" in args.baseImage && isLater(args.baseImage.url) ? args.baseImage.url : undefined;
@@ -40,6 +42,8 @@ export function planVolume(name: string, args: Qcow2VolumeArgs, component: strin
   // derived from the URI as written; a URI known only at deployment cannot key it, the host's name does
   const hostKey = typeof args.host.uri === "string" ? args.host.uri : `LibvirtHost:${args.host.hostName}`;
   const secretUuid = a.encryption && (a.encryption.secretUuid ?? stableUuid(`${hostKey}|${a.pool}|${volumeName}`));
+  // one libvirt secret per UUID: two volumes on one would each redefine the other's passphrase
+  if (secretUuid) args.host.checkNameFree("secret", secretUuid, component, "encryption.secretUuid");
   const spec = parseOrThrow(
     VolumeSpec,
     { name: volumeName, pool: a.pool, capacity: a.size, format: a.format, type: logical ? "block" : "file", encryption: secretUuid && { secretUuid } },

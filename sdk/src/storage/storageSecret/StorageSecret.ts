@@ -25,13 +25,17 @@ export class StorageSecret extends pulumi.ComponentResource {
     const component = `StorageSecret "${name}"`;
     requireHost(args, component);
     const a = parseOrThrow(StorageSecretArgsSchema, { ...args, host: undefined }, component);
+    const hostKey = typeof args.host.uri === "string" ? args.host.uri : `LibvirtHost:${args.host.hostName}`;
+    const uuid = a.uuid ?? stableUuid(`secret|${hostKey}|${a.type}|${a.usage}`);
+    // one libvirt secret per UUID: a second definition would overwrite the first one's key
+    args.host.checkNameFree("secret", uuid, component, "uuid");
     args.host.run.requireUniqueName("StorageSecret", name, opts);
     super("virtkit:index:StorageSecret", name, {}, opts);
+    args.host.claimName("secret", uuid, component, "uuid");
     this.host = args.host;
     this.type = a.type;
     this.usage = a.usage;
-    const hostKey = typeof args.host.uri === "string" ? args.host.uri : `LibvirtHost:${args.host.hostName}`;
-    this.uuid = a.uuid ?? stableUuid(`secret|${hostKey}|${a.type}|${a.usage}`);
+    this.uuid = uuid;
     this.secret = new LibvirtSecret(
       name,
       { uri: args.host.uriOutput, uuid: this.uuid, type: a.type, usage: a.usage, value: pulumi.secret(args.value) },
