@@ -68,7 +68,8 @@ describe("the package schema", () => {
   it("makes references between components resource references", () => {
     const refs = (t: TypeSpec | undefined): string[] => (t ? [t.$ref, ...(t.oneOf ?? []).flatMap(refs), ...refs(t.items)].filter((r): r is string => !!r) : []);
     const vm = resource("PinnedVm").inputProperties;
-    expect(refs(vm.host)).toEqual(["#/resources/virtkit:index:LibvirtHost"]);
+    // a VM's host is a LibvirtHost, or the list of those it may be placed on
+    expect(vm.host.oneOf).toEqual([expect.objectContaining({ $ref: "#/resources/virtkit:index:LibvirtHost" }), { type: "array", items: expect.objectContaining({ $ref: "#/resources/virtkit:index:LibvirtHost" }) }]);
     expect(refs(vm.memory)).toEqual(["#/resources/virtkit:index:HugepageMemory", "#/types/virtkit:index:PinnedVmMemory"]);
     expect(refs(vm.disks)).toEqual(["#/resources/virtkit:index:Qcow2Volume", "#/types/virtkit:index:PinnedVmDisk"]);
     expect(refs(vm.nics).slice(0, 3)).toEqual(["#/resources/virtkit:index:SriovNic", "#/resources/virtkit:index:VirtualNetwork", "#/types/virtkit:index:PinnedVmNicVirtualNetwork"]);

@@ -59,6 +59,20 @@ describeWith("qemuDaemon", "LivePinning on a real running domain", () => {
     expect(qemuPid()).toBe(pid);
   });
 
+  it("read reports pins changed out of band, in the running domain, so a refresh shows them and the next update puts them back", async () => {
+    // as the update above left them: the same pins read back keep their declared spelling
+    await expect(livePinningProvider.read!(`${uri}|${name}`, news)).resolves.toEqual({ id: `${uri}|${name}`, props: news });
+    virsh(uri, [`vcpupin ${name} 0 0 --live`, `emulatorpin ${name} 0 --live`]);
+    const read = await livePinningProvider.read!(`${uri}|${name}`, news);
+    expect(read.props).toEqual({ ...news, vcpuPins: [{ vcpu: 0, cpuSet: "0" }, { vcpu: 1, cpuSet: "0-1" }], emulatorPin: "0" });
+    // what the engine does next: the program's pins differ from the refreshed ones, so it updates, live
+    await expect(livePinningProvider.diff!(`${uri}|${name}`, read.props, news)).resolves.toEqual({ changes: true, replaces: [] });
+    const pid = qemuPid();
+    await livePinningProvider.update!(`${uri}|${name}`, read.props, news);
+    expect(livePins()).toEqual({ "0": "1", "1": "0-1" });
+    expect(qemuPid()).toBe(pid);
+  });
+
   it("update on a stopped domain changes its definition only (--config), and a dropped pin goes back to every CPU", async () => {
     virsh(uri, [`destroy ${name}`]);
     const later: LivePinningInputs = { ...news, vcpuPins: [{ vcpu: 0, cpuSet: "0" }], emulatorPin: undefined, ioThreadPins: [] };

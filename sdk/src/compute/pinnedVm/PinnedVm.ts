@@ -2,7 +2,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as libvirt from "@pulumi/libvirt";
 import { placementReport, type PlacementReport } from "../../host/placementReport";
 import type { LibvirtHost } from "../../libvirtHost/LibvirtHost";
-import { requireHost } from "../../libvirtHost/LibvirtHost";
 import { renderDomainArgs } from "../../render/domainArgs";
 import { renderDomainXml } from "../../render/domainXml";
 import { withMacs } from "../../render/domainModel";
@@ -12,7 +11,8 @@ import { LivePinning } from "./livePinningProvider";
 import { Qcow2Volume } from "../../storage/qcow2Volume/Qcow2Volume";
 import { StorageSecret } from "../../storage/storageSecret/StorageSecret";
 import { SriovNic } from "../../network/sriovNic/SriovNic";
-import { commitVm, planVm } from "./plan";
+import { commitVm } from "./plan";
+import { candidateHosts, planOnFirstFit } from "./hostChoice";
 import { virtualNetworkNic } from "./specInput";
 import { registerCloudInit } from "./cloudInitSeed";
 import { pinnedVmContract, type PinnedVmArgs } from "./args";
@@ -43,10 +43,12 @@ export class PinnedVm extends pulumi.ComponentResource {
   /** With `livePinning`: the resource that applies the domain's pins live. */
   readonly livePinning?: LivePinning;
 
-  constructor(name: string, args: PinnedVmArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, given: PinnedVmArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // Validate and place before super(): bad input must fail before anything registers.
-    requireHost(args, `PinnedVm "${name}"`).run.checkUniqueName("PinnedVm", name, opts);
-    const { spec, model, xml, placement, warnings, claims, cloudInit, graphicsPassword, lateMacs, adopt, livePinning, lock, tookLockedShare } = planVm(name, args);
+    candidateHosts(name, given, `PinnedVm "${name}"`)[0].run.checkUniqueName("PinnedVm", name, opts);
+    // the host the VM fits on first, of its one host or its list; from here on it has one
+    const { args, plan } = planOnFirstFit(name, given, `PinnedVm "${name}"`);
+    const { spec, model, xml, placement, warnings, claims, cloudInit, graphicsPassword, lateMacs, adopt, livePinning, lock, tookLockedShare } = plan;
     args.host.run.requireUniqueName("PinnedVm", name, opts);
     super("virtkit:index:PinnedVm", name, {}, opts);
     // everything checked: only now does the VM take its CPUs, pages, devices, names and parts

@@ -4,7 +4,7 @@ import { checkHostBound } from "../../host/attachment";
 import type { HostModel } from "../../host/model";
 import { formatCpuset } from "../../schema/cpuset";
 import { VmSpec } from "../../schema/vm";
-import { type PinnedVmArgs } from "./args";
+import { type OnOneHost } from "./args";
 import { PciPassthrough } from "../../network/pciPassthrough/PciPassthrough";
 import { SriovNic } from "../../network/sriovNic/SriovNic";
 import { Qcow2Volume } from "../../storage/qcow2Volume/Qcow2Volume";
@@ -20,7 +20,7 @@ import { pinnedVmContract } from "./args";
  */
 // every argument but the host (a component, checked as one) and cloud-init (whose data may come later)
 const PLAIN_FIELDS = Object.keys(pinnedVmContract.args.shape).filter((k) => k !== "host" && k !== "cloudInit");
-export function requirePlainFields(args: PinnedVmArgs, checks: InputChecks): void {
+export function requirePlainFields(args: OnOneHost, checks: InputChecks): void {
   const a = args as unknown as Record<string, unknown>;
   const why = "virtkit validates and places the VM while the program runs, before anything is created (only MACs, cloud-init data and the graphics password may arrive later)";
   for (const field of PLAIN_FIELDS) {
@@ -42,7 +42,7 @@ export const isLoopback = (address: string) => address.startsWith("127.") || add
 const VncPassword = z.string({ error: "expected a password string" }).min(1, { message: "the password is empty" }).max(8, { message: "a VNC password is at most 8 characters (VNC's authentication reads no more)" });
 const SpicePassword = z.string({ error: "expected a password string" }).min(1, { message: "the password is empty" });
 
-export function graphicsPasswordOf(args: PinnedVmArgs, checks: InputChecks) {
+export function graphicsPasswordOf(args: OnOneHost, checks: InputChecks) {
   const g = args.graphics as { type?: unknown; password?: pulumi.Input<string> } | undefined;
   if (!g || typeof g !== "object" || g.password === undefined) return undefined;
   const checked = checks.check(g.password, g.type === "vnc" ? VncPassword : SpicePassword, "graphics.password");
@@ -51,7 +51,7 @@ export function graphicsPasswordOf(args: PinnedVmArgs, checks: InputChecks) {
 }
 
 /** Host NUMA nodes named by the user must exist on the host; the error names the field they wrote. */
-export function checkHostNodes(spec: VmSpec, args: PinnedVmArgs, model: HostModel, component: string): void {
+export function checkHostNodes(spec: VmSpec, args: OnOneHost, model: HostModel, component: string): void {
   const known = new Set(model.nodes.map((n) => n.id));
   const have = `host ${args.host.hostName} has NUMA node${known.size > 1 ? "s" : ""} ${formatCpuset(known)}`;
   const issues: ValidationIssue[] = [];
@@ -70,7 +70,7 @@ export function checkHostNodes(spec: VmSpec, args: PinnedVmArgs, model: HostMode
  * is the schema's to judge. Refusing the shape first keeps a hostile value from crashing a
  * check written for well-formed input.
  */
-export function checkShape(args: PinnedVmArgs, component: string): void {
+export function checkShape(args: OnOneHost, component: string): void {
   const issues: ValidationIssue[] = [];
   const a = args as unknown as Record<string, unknown>;
   for (const list of ["disks", "nics", "hostdevs"] as const) {
@@ -87,7 +87,7 @@ export function checkShape(args: PinnedVmArgs, component: string): void {
 }
 
 /** The components a VM takes for itself, with their field paths. */
-export function partsOf(args: PinnedVmArgs): { path: string; part: HugepageMemory | Qcow2Volume | SriovNic | PciPassthrough }[] {
+export function partsOf(args: OnOneHost): { path: string; part: HugepageMemory | Qcow2Volume | SriovNic | PciPassthrough }[] {
   const parts: { path: string; part: HugepageMemory | Qcow2Volume | SriovNic | PciPassthrough }[] = [];
   if (args.memory instanceof HugepageMemory) parts.push({ path: "memory", part: args.memory });
   (args.disks ?? []).forEach((d, i) => d instanceof Qcow2Volume && parts.push({ path: `disks[${i}]`, part: d }));
@@ -97,7 +97,7 @@ export function partsOf(args: PinnedVmArgs): { path: string; part: HugepageMemor
 }
 
 /** A VirtualNetwork's NIC must be on the VM's host, and ask only what its kind of network gives. */
-export function networkNicIssues(args: PinnedVmArgs): ValidationIssue[] {
+export function networkNicIssues(args: OnOneHost): ValidationIssue[] {
   return (args.nics ?? []).flatMap((n, i) => {
     const nic = virtualNetworkNic(n);
     if (!nic) return [];
@@ -116,7 +116,7 @@ export function networkNicIssues(args: PinnedVmArgs): ValidationIssue[] {
 }
 
 /** Each part must be on the VM's host and not another VM's already; so must each network. */
-export function checkParts(args: PinnedVmArgs, component: string): void {
+export function checkParts(args: OnOneHost, component: string): void {
   const firstPath = new Map<object, string>();
   const issues = [...networkNicIssues(args), ...partsOf(args).flatMap(({ path, part }) => {
     // one volume twice in one VM would be two disks writing one file

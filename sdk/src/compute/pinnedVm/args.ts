@@ -120,8 +120,12 @@ const GraphicsArgSchema = z.object({
 const PinnedVmContractArgs = VmSpecObject.omit({ name: true, memory: true, disks: true, nics: true, hostdevs: true, expanderBuses: true, graphics: true })
   .extend(PinnedVmOptions.shape)
   .extend({
-    /** The host the VM runs on. */
-    host: hostRef<LibvirtHost>((h) => h instanceof LibvirtHost),
+    /**
+     * The host the VM runs on, or the hosts it may run on: virtkit places it on the first where
+     * it fits (CPUs, NUMA nodes, hugepages, VFs, its volumes' and NICs' host), and the placement
+     * lock keeps it there on later runs, whatever is added to the list or reordered.
+     */
+    host: z.union([hostRef<LibvirtHost>((h) => h instanceof LibvirtHost), z.array(hostRef<LibvirtHost>((h) => h instanceof LibvirtHost))]),
     /** Guest RAM: a HugepageMemory, or plain `{ size, locked?, nosharepages?, ... }`. */
     memory: z.union([componentRef<HugepageMemory>("HugepageMemory", (m) => m instanceof HugepageMemory), MemorySpec]),
     /**
@@ -152,6 +156,9 @@ type ContractInput = z.input<typeof PinnedVmContractArgs>;
 
 /** A PinnedVm's arguments: the contract's input, where a NIC's MAC may also be a Pulumi Input. */
 export type PinnedVmArgs = Omit<ContractInput, "nics"> & { nics?: WithInputMac<NonNullable<ContractInput["nics"]>[number]>[] };
+
+/** A VM's arguments with the one host it was placed on: what planning and the component work on. */
+export type OnOneHost = PinnedVmArgs & { host: LibvirtHost };
 
 export const pinnedVmContract: ComponentContract<typeof PinnedVmContractArgs, PinnedVm> = {
   kind: "PinnedVm",

@@ -47,7 +47,57 @@ export function applyPins(olds: LivePinningInputs | undefined, news: LivePinning
   return done;
 }
 
+/**
+ * The pins the domain has now (live when it runs, else its definition), where `declared` pins
+ * anything; a pin that names the same CPUs keeps its declared spelling. Out-of-band pinning
+ * (`virsh vcpupin ... --live`) then shows at refresh, and the next update puts the pins back.
+ * A domain virsh cannot read leaves the pins as recorded: the Domain's own refresh reports it.
+ */
+export function readPins(declared: LivePinningInputs): Pick<LivePinningInputs, "vcpuPins" | "emulatorPin" | "ioThreadPins"> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { execFileSync } = require("node:child_process") as typeof import("node:child_process");
+  const virsh = (...args: string[]) => execFileSync("virsh", ["-q", "-c", declared.uri, ...args], { encoding: "utf8", env: process.env, stdio: ["ignore", "pipe", "pipe"] }).trim();
+  const cpus = (set: string) => {
+    const out = new Set<number>();
+    for (const part of set.split(",")) {
+      const [a, b] = part.trim().split("-").map(Number);
+      for (let c = a; c <= (b ?? a); c++) out.add(c);
+    }
+    return [...out].sort((x, y) => x - y).join(",");
+  };
+  const same = (a: string, b: string) => cpus(a) === cpus(b);
+  // "0      2-3" or "*: 0-1": the last column is the affinity
+  const table = (text: string) => new Map(text.split("\n").map((l) => l.trim().split(/[\s:]+/)).filter((c) => c.length >= 2).map((c) => [c[0], c[c.length - 1]]));
+  const keep = { vcpuPins: declared.vcpuPins, emulatorPin: declared.emulatorPin, ioThreadPins: declared.ioThreadPins };
+  try {
+    const flag = virsh("domstate", declared.domain) === "running" ? "--live" : "--config";
+    const vcpus = table(virsh("vcpupin", declared.domain, flag));
+    const vcpuPins = declared.vcpuPins.map((p) => {
+      const now = vcpus.get(String(p.vcpu));
+      return now === undefined || same(now, p.cpuSet) ? p : { vcpu: p.vcpu, cpuSet: now };
+    });
+    let emulatorPin = declared.emulatorPin;
+    if (emulatorPin !== undefined) {
+      // `virsh -q emulatorpin` prints the affinity alone (older virsh: "*: 0-1")
+      const now = virsh("emulatorpin", declared.domain, flag).split(/[\s:]+/).filter(Boolean).pop();
+      if (now !== undefined && !same(now, emulatorPin)) emulatorPin = now;
+    }
+    const threads = declared.ioThreadPins.length ? table(virsh("iothreadinfo", declared.domain, flag)) : new Map<string, string>();
+    const ioThreadPins = declared.ioThreadPins.map((p) => {
+      const now = threads.get(String(p.ioThread));
+      return now === undefined || same(now, p.cpuSet) ? p : { ioThread: p.ioThread, cpuSet: now };
+    });
+    return { vcpuPins, emulatorPin, ioThreadPins };
+  } catch {
+    return keep;
+  }
+}
+
 export const livePinningProvider: pulumi.dynamic.ResourceProvider = {
+  async read(id: string, props: LivePinningInputs) {
+    return { id, props: { ...props, ...readPins(props) } };
+  },
+
   async create(inputs: LivePinningInputs) {
     return { id: `${inputs.uri}|${inputs.domain}`, outs: inputs };
   },

@@ -3,13 +3,13 @@ import { passthroughGuestNodes, type DeviceGuestNodes } from "../../render/domai
 import { PAGE_SIZES } from "../../schema/memory";
 import type { ExpanderBus } from "../../schema/platform";
 import { VmSpec } from "../../schema/vm";
-import { PinnedVmOptions, type PinnedVmArgs } from "./args";
+import { PinnedVmOptions, type OnOneHost } from "./args";
 import { PciPassthrough } from "../../network/pciPassthrough/PciPassthrough";
 import { SriovNic } from "../../network/sriovNic/SriovNic";
 
 import { type PfNic } from "./specInput";
 /** What the VM asks of its host's ledger: CPUs, memory per cell and page size, devices. */
-export function demandOf(spec: VmSpec, args: PinnedVmArgs, options: PinnedVmOptions, component: string, pfNics: PfNic[]): VmDemand {
+export function demandOf(spec: VmSpec, args: OnOneHost, options: PinnedVmOptions, component: string, pfNics: PfNic[]): VmDemand {
   const pinning = spec.pinning ?? "auto";
   const hp = spec.memory.hugepages;
   const pfIndex = new Map(pfNics.map((p) => [p.index, p.nic]));

@@ -10,7 +10,7 @@ import { renderDomainXml } from "../../render/domainXml";
 import { layoutFromPlacement, layoutFromSpec } from "../../render/layout";
 import { toIssues } from "../../schema/validate";
 import { VmSpec } from "../../schema/vm";
-import { PinnedVmOptions, type PinnedVmArgs } from "./args";
+import { PinnedVmOptions, type OnOneHost } from "./args";
 import { Qcow2Volume } from "../../storage/qcow2Volume/Qcow2Volume";
 import { requireHost, type LibvirtHost } from "../../libvirtHost/LibvirtHost";
 import { planCloudInit, type CloudInitPlan } from "./cloudInitSeed";
@@ -48,7 +48,7 @@ interface ValidVm {
  * Validates a VM, places it against its host's ledger and renders it. Throws
  * VirtkitValidationError with every problem. Claims nothing: commit `claims` with {@link commitVm}.
  */
-export function planVm(name: string, args: PinnedVmArgs) {
+export function planVm(name: string, args: OnOneHost) {
   const component = `PinnedVm "${name}"`;
   const valid = validateVm(name, args, component);
   const { host, options, cloudInit } = valid;
@@ -82,7 +82,7 @@ export function commitVm(host: LibvirtHost, component: string, claims: VmClaims)
 }
 
 /** The arguments as a spec, every problem at once; component references become spec input. */
-function validateVm(name: string, args: PinnedVmArgs, component: string): ValidVm {
+function validateVm(name: string, args: OnOneHost, component: string): ValidVm {
   const host = requireHost(args, component);
   checkShape(args, component);
   checkParts(args, component);
@@ -105,7 +105,7 @@ function validateVm(name: string, args: PinnedVmArgs, component: string): ValidV
 }
 
 /** Where the VM would go on its host's ledger (claimed only when committed), or why it cannot. */
-function placeVm({ host, options, spec, pfNics }: ValidVm, args: PinnedVmArgs, component: string) {
+function placeVm({ host, options, spec, pfNics }: ValidVm, args: OnOneHost, component: string) {
   const warnings: string[] = [];
   if (!host.ledger) {
     if (spec.pinning === "auto") {

@@ -3,7 +3,7 @@ import { VirtkitValidationError } from "../../errors";
 import { formatCpuset, parseCpuset } from "../../schema/cpuset";
 import { formatPciAddress } from "../../schema/pci";
 import { type VmSpecInput } from "../../schema/vm";
-import { PinnedVmOptions, type PinnedVmArgs, type VirtualNetworkNic } from "./args";
+import { PinnedVmOptions, type OnOneHost, type VirtualNetworkNic } from "./args";
 import { PciPassthrough } from "../../network/pciPassthrough/PciPassthrough";
 import { SriovNic } from "../../network/sriovNic/SriovNic";
 import { VirtualNetwork } from "../../network/virtualNetwork/VirtualNetwork";
@@ -36,7 +36,7 @@ export interface PfNic {
 /** Turns component references into plain spec input; PF NICs wait for placement to pick a VF. */
 export function specInput(
   name: string,
-  args: PinnedVmArgs,
+  args: OnOneHost,
   options: PinnedVmOptions,
   component: string,
   cloudInit: CloudInitPlan | undefined,
@@ -95,7 +95,7 @@ export function specInput(
 }
 
 /** The NICs as spec input: components become NIC specs, PF NICs wait for placement, MACs known later are checked then. */
-function nicsInput(args: PinnedVmArgs, checks: InputChecks): { nics: NicSpecInput[]; pfNics: PfNic[]; lateMacs: Map<number, pulumi.Input<string>> } {
+function nicsInput(args: OnOneHost, checks: InputChecks): { nics: NicSpecInput[]; pfNics: PfNic[]; lateMacs: Map<number, pulumi.Input<string>> } {
   const pfNics: PfNic[] = [];
   const nicInputs = (args.nics ?? []).map((n, index) => {
     const onNetwork = virtualNetworkNic(n);
