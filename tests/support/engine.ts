@@ -1,4 +1,4 @@
-import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -94,6 +94,30 @@ export interface PulumiRun {
   readonly output: string;
 }
 
+/** A resource of a `pulumi stack export` document. */
+export interface StateResource {
+  urn: string;
+  type: string;
+  id?: string;
+  provider?: string;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+  protect?: boolean;
+}
+
+/** A `pulumi` run under way (PulumiProject.start). */
+export interface PulumiChild {
+  /** The CLI's pid, also its process group's id. */
+  readonly pid: number;
+  readonly done: Promise<PulumiRun>;
+  /** What it printed so far. */
+  readonly output: string;
+  /** Sends `sig` to the CLI, or to its whole process group. */
+  signal(sig: NodeJS.Signals, wholeGroup?: boolean): void;
+  /** SIGKILLs whatever of its process group is still running (its plugins after the CLI died). */
+  reap(): void;
+}
+
 /**
  * A Pulumi project of its own in the checkout's `.scratch/` (so `import "virtkit"` resolves to
  * this checkout, as for a program in the repository), with a file backend and passphrase
@@ -152,6 +176,47 @@ export class PulumiProject {
     });
     if (r.error) throw r.error;
     return { status: r.status, stdout: r.stdout, stderr: r.stderr, output: `${r.stdout}\n${r.stderr}` };
+  }
+
+  /**
+   * Starts `pulumi ARGS` without waiting for it, in a process group of its own (the CLI, its
+   * language host and its providers), so that a test can signal it in the middle of a run:
+   * `signal("SIGTERM")` is `kill PID` of the CLI (what a CI runner's cancel sends), `signal("SIGKILL",
+   * true)` kills the whole group at once (the OOM killer, a lost machine: no plugin cleans up).
+   * `done` resolves when the CLI exits; `reap()` then ends what is left of its group.
+   */
+  start(...args: string[]): PulumiChild {
+    const child = spawn("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd: this.dir, env: this.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const pid = child.pid!;
+    const done = new Promise<PulumiRun>((resolve) => child.on("close", (status, sig) => resolve({ status: status ?? (sig ? 128 : null), stdout, stderr, output: `${stdout}\n${stderr}` })));
+    const group = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(-pid, sig);
+      } catch {
+        // the group is gone
+      }
+    };
+    return {
+      pid,
+      done,
+      get output() {
+        return `${stdout}\n${stderr}`;
+      },
+      signal(sig: NodeJS.Signals, wholeGroup = false) {
+        if (wholeGroup) group(sig);
+        else if (child.exitCode === null) process.kill(pid, sig);
+      },
+      reap: () => group("SIGKILL"),
+    };
+  }
+
+  /** The stack's state as `pulumi stack export` prints it. */
+  exportState(): { deployment: { resources?: StateResource[]; pending_operations?: { resource: StateResource; type: string }[] } } {
+    return JSON.parse(this.ok("stack", "export", "--show-secrets").stdout);
   }
 
   /** Runs a command that must succeed, failing with its whole output otherwise. */

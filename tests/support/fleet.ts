@@ -63,7 +63,7 @@ export interface FleetHost {
   readonly uri: string;
   /** The `host_uuid` of its libvirtd, which `virsh capabilities` reports. */
   readonly hostUuid: string;
-  /** Pid of its libvirtd. */
+  /** Pid of its libvirtd (a new one after {@link Fleet.restartHost}; the last one's while stopped). */
   readonly pid: number;
   /** Its directory: configuration, state, sockets, logs and pools of this host. */
   readonly dir: string;
@@ -80,6 +80,14 @@ export interface Fleet {
   readonly dir: string;
   readonly hosts: readonly FleetHost[];
   host(name: string): FleetHost;
+  /**
+   * Ends the libvirtd of one host by its pid (SIGTERM, as `systemctl stop libvirtd` does), keeping
+   * its directories, definitions and running QEMU: what a daemon going down in the middle of a run
+   * leaves. Its URI stops answering until {@link restartHost}.
+   */
+  stopHost(name: string): void;
+  /** Starts the libvirtd of a stopped host again on its own directories (same URI, host UUID and definitions). */
+  restartHost(name: string): Promise<void>;
   /** Removes everything of the fleet (idempotent). */
   stop(): void;
 }
@@ -262,6 +270,15 @@ function run(cmd: string, args: string[]): Promise<{ status: number | null; stdo
   });
 }
 
+/** Ends the daemon of `dir` by its pid, and nothing else: its domains keep running, its directories stay. */
+function haltDaemon(dir: string): void {
+  const pid = daemonPid(dir);
+  if (pid === undefined) return;
+  process.kill(pid, "SIGTERM");
+  if (!waitExit(pid, 15_000)) process.kill(pid, "SIGKILL");
+  waitExit(pid, 5_000);
+}
+
 /** Undoes everything the daemon of `dir` holds, ends it and what it left running, and removes `dir`. */
 function stopHost(dir: string): void {
   const pid = daemonPid(dir);
@@ -391,7 +408,10 @@ export async function startFleet(specs: readonly FleetHostSpec[]): Promise<Fleet
           name: spec.name,
           uri,
           hostUuid,
-          pid,
+          // the pid file startDaemon writes: restartHost gives the host a new daemon
+          get pid() {
+            return daemonPid(dir) ?? pid;
+          },
           dir,
           facts,
           reservedCpus: spec.reservedCpus,
@@ -400,13 +420,21 @@ export async function startFleet(specs: readonly FleetHostSpec[]): Promise<Fleet
         };
       }),
     );
+    const host = (name: string): FleetHost => {
+      const h = hosts.find((x) => x.name === name);
+      if (!h) throw new Error(`the fleet has no host "${name}" (it has ${hosts.map((x) => x.name).join(", ")})`);
+      return h;
+    };
     return {
       dir: fleetDir,
       hosts,
-      host(name: string) {
-        const h = hosts.find((x) => x.name === name);
-        if (!h) throw new Error(`the fleet has no host "${name}" (it has ${hosts.map((x) => x.name).join(", ")})`);
-        return h;
+      host,
+      stopHost(name: string) {
+        haltDaemon(host(name).dir);
+      },
+      async restartHost(name: string) {
+        const dir = host(name).dir;
+        if (daemonPid(dir) === undefined) await startDaemon(dir);
       },
       stop: () => stopFleetDir(fleetDir),
     };
