@@ -161,8 +161,15 @@ describeWithFleet("faults survived on the real engine over a fleet: converged, n
       const one = (...args: string[]) => names(uri ?? "", ...args)[0];
       if (uri && r.type === "libvirt:index/network:Network") id = one("net-uuid", name);
       else if (uri && r.type === "libvirt:index/pool:Pool") id = one("pool-uuid", name);
-      else if (uri && r.type === "libvirt:index/volume:Volume") id = one("vol-key", "--pool", String(r.inputs?.pool), name);
       else if (uri && r.type === "libvirt:index/domain:Domain") id = one("domuuid", name);
+      else if (uri && r.type === "libvirt:index/volume:Volume" && one("vol-key", "--pool", String(r.inputs?.pool), name)) {
+        // provider v0.9.7 cannot import a volume (its import sets the id, its read looks up the
+        // key), and an imported one would be replaced; a volume whose create was never recorded
+        // holds nothing anyone wrote: delete it, and up makes it again
+        virsh(uri, [`vol-delete --pool ${String(r.inputs?.pool)} ${name}`]);
+        commands.push(`virsh -c ${uri} vol-delete --pool ${String(r.inputs?.pool)} ${name}  # a pending create of a volume: nothing in it yet`);
+        continue;
+      }
       commands.push(`# pending create ${r.urn}: ${id ? `exists, id ${id}` : "nothing made"}`);
       if (id) imports.push("--import-pending-creates", r.urn, "--import-pending-creates", id);
     }
