@@ -73,6 +73,13 @@ describeWith("qemuDaemon", "LivePinning on a real running domain", () => {
     expect(qemuPid()).toBe(pid);
   });
 
+  it("read leaves out what was never declared: the engine's wire format has no undefined", async () => {
+    const { emulatorPin: _, ...noEmulator } = news;
+    const read = await livePinningProvider.read!(`${uri}|${name}`, { ...noEmulator, emulatorPin: undefined });
+    expect(Object.keys(read.props as object)).not.toContain("emulatorPin");
+    expect(Object.values(read.props as object)).not.toContain(undefined);
+  });
+
   it("update on a stopped domain changes its definition only (--config), and a dropped pin goes back to every CPU", async () => {
     virsh(uri, [`destroy ${name}`]);
     const later: LivePinningInputs = { ...news, vcpuPins: [{ vcpu: 0, cpuSet: "0" }], emulatorPin: undefined, ioThreadPins: [] };

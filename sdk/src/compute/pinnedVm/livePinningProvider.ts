@@ -95,7 +95,10 @@ export function readPins(declared: LivePinningInputs): Pick<LivePinningInputs, "
 
 export const livePinningProvider: pulumi.dynamic.ResourceProvider = {
   async read(id: string, props: LivePinningInputs) {
-    return { id, props: { ...props, ...readPins(props) } };
+    // the engine's wire format has no undefined: a pin not declared (no emulatorPin) stays absent
+    const read: Record<string, unknown> = { ...props, ...readPins(props) };
+    for (const key of Object.keys(read)) if (read[key] === undefined) delete read[key];
+    return { id, props: read };
   },
 
   async create(inputs: LivePinningInputs) {
