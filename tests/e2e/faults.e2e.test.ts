@@ -235,7 +235,7 @@ describeWithFleet("faults survived on the real engine over a fleet: converged, n
     for (const d of dataIntact()) expect(d).toEqual({ host: d.host, intact: true });
   });
 
-  it("a daemon stopped in the middle of up, after the VM's volumes and before its domain: up fails naming the host; restarted, up converges", async () => {
+  it("a daemon stopped in the middle of up, after the VM's volumes and before its domain: up fails naming the VM's domain and libvirt's words; restarted, up converges", async () => {
     const t = Date.now();
     const gate = join(work, "gate-a");
     setVms([...vms, { name: "a", host: "hv1", running: true, livePinning: true, gate }]);
