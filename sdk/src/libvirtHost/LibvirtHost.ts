@@ -13,6 +13,7 @@ import { currentRun, type ProgramRun } from "../program/runContext";
 import { HypervisorClaims, type LibvirtObjectKind } from "../program/hypervisorClaims";
 import { componentId, describeComponent, outputsOf } from "../program/componentContract";
 import { LibvirtHostArgsSchema, libvirtHostContract, LibvirtUri, type LibvirtHostArgs } from "./args";
+import { refuseNulls } from "../program/nullArgs";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const bindingPackage = require("@pulumi/libvirt/package.json") as { pulumi: { version: string } };
@@ -55,6 +56,7 @@ export class LibvirtHost extends pulumi.ComponentResource {
 
   constructor(name: string, args: LibvirtHostArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const component = describeComponent(componentId("LibvirtHost", name));
+    refuseNulls(libvirtHostContract, component, args);
     const run = currentRun();
     const facts = hostOf(run, name, args);
     const hypervisor = hypervisorFor(run, facts, component);

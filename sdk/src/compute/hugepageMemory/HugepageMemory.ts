@@ -8,6 +8,7 @@ import { Attachment } from "../../host/attachment";
 import { currentRun } from "../../program/runContext";
 import { outputsOf } from "../../program/componentContract";
 import { HugepageMemoryArgsSchema, hugepageMemoryContract, type HugepageMemoryArgs } from "./args";
+import { refuseNulls } from "../../program/nullArgs";
 
 
 
@@ -29,6 +30,7 @@ export class HugepageMemory extends pulumi.ComponentResource {
 
   constructor(name: string, args: HugepageMemoryArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const component = `HugepageMemory "${name}"`;
+    refuseNulls(hugepageMemoryContract, component, args);
     const a = parseOrThrow(HugepageMemoryArgsSchema, args, component);
     const page = PAGE_SIZES[a.pageSize];
     if (a.size % page !== 0) {

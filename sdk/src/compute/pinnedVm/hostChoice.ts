@@ -2,6 +2,8 @@ import { VirtkitValidationError, type ValidationIssue } from "../../errors";
 import { LibvirtHost, requireHost } from "../../libvirtHost/LibvirtHost";
 import type { OnOneHost, PinnedVmArgs } from "./args";
 import { planVm } from "./plan";
+import { pinnedVmContract } from "./args";
+import { refuseNulls } from "../../program/nullArgs";
 
 
 /**
@@ -11,6 +13,7 @@ import { planVm } from "./plan";
  * @throws VirtkitValidationError for an empty list, a host given twice, or one that is no LibvirtHost
  */
 export function candidateHosts(name: string, args: PinnedVmArgs, component: string): LibvirtHost[] {
+  refuseNulls(pinnedVmContract, component, args);
   const given = (args as { host?: unknown }).host;
   if (!Array.isArray(given)) return [requireHost(args, component)];
   const issues: ValidationIssue[] = [];

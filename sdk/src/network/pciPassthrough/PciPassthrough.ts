@@ -6,6 +6,7 @@ import { parseOrThrow } from "../../schema/validate";
 import { requireHost, type LibvirtHost } from "../../libvirtHost/LibvirtHost";
 import { outputsOf } from "../../program/componentContract";
 import { PciPassthroughArgsSchema, pciPassthroughContract, type PciPassthroughArgs } from "./args";
+import { refuseNulls } from "../../program/nullArgs";
 
 
 /** A whole PCI device (GPU, NIC PF, NVMe) passed through to one VM. */
@@ -19,6 +20,7 @@ export class PciPassthrough extends pulumi.ComponentResource {
 
   constructor(name: string, args: PciPassthroughArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const component = `PciPassthrough "${name}"`;
+    refuseNulls(pciPassthroughContract, component, args);
     requireHost(args, component);
     const a = parseOrThrow(PciPassthroughArgsSchema, { ...args, host: undefined }, component);
     const known = args.host.model?.pciDevices;

@@ -8,6 +8,7 @@ import { requireHost, type LibvirtHost } from "../../libvirtHost/LibvirtHost";
 import { outputsOf } from "../../program/componentContract";
 import { SriovNicArgsSchema, sriovNicContract, type SriovNicArgs } from "./args";
 import { isLater } from "../../program/inputs";
+import { refuseNulls } from "../../program/nullArgs";
 
 
 /**
@@ -31,6 +32,7 @@ export class SriovNic extends pulumi.ComponentResource {
   readonly attachment: Attachment;
 
   constructor(name: string, args: SriovNicArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    refuseNulls(sriovNicContract, `SriovNic "${name}"`, args);
     requireHost(args, `SriovNic "${name}"`);
     const lateMac = isLater(args.mac) ? args.mac : undefined;
     const a = parseOrThrow(SriovNicArgsSchema, { ...args, host: undefined, mac: lateMac ? undefined : args.mac }, `SriovNic "${name}"`);

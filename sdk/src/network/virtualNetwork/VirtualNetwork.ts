@@ -7,6 +7,7 @@ import { parseOrThrow } from "../../schema/validate";
 import { requireHost, type LibvirtHost } from "../../libvirtHost/LibvirtHost";
 import { outputsOf } from "../../program/componentContract";
 import { virtualNetworkContract, type VirtualNetworkArgs } from "./args";
+import { refuseNulls } from "../../program/nullArgs";
 
 
 
@@ -32,6 +33,7 @@ export class VirtualNetwork extends pulumi.ComponentResource {
 
   constructor(name: string, args: VirtualNetworkArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const component = `VirtualNetwork "${name}"`;
+    refuseNulls(virtualNetworkContract, component, args);
     const host = requireHost(args, component);
     const spec = parseOrThrow(NetworkSpec, { ...args, host: undefined, name: args.name ?? name }, component);
     host.checkNameFree("network", spec.name, component, "name");

@@ -13,6 +13,7 @@ import { InputChecks } from "../../program/inputs";
 import { outputsOf } from "../../program/componentContract";
 import { ImageUrl, Qcow2VolumeArgsSchema, qcow2VolumeContract, type Qcow2VolumeArgs } from "./args";
 import { planVolume, type VolumePlan } from "./plan";
+import { refuseNulls } from "../../program/nullArgs";
 
 
 /**
@@ -47,6 +48,7 @@ export class Qcow2Volume extends pulumi.ComponentResource {
   constructor(name: string, args: Qcow2VolumeArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // Never pass args to super: they may hold the passphrase, and inputs are stored in the state.
     const component = `Qcow2Volume "${name}"`;
+    refuseNulls(qcow2VolumeContract, component, args);
     const plan = planVolume(name, args, component);
     const { a, storagePool, volumeName, spec, lateUrl } = plan;
     args.host.run.requireUniqueName("Qcow2Volume", name, opts);

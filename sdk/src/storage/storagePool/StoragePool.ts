@@ -7,6 +7,7 @@ import { renderPoolXml } from "../../render/storageXml";
 import { requireHost, type LibvirtHost } from "../../libvirtHost/LibvirtHost";
 import { outputsOf } from "../../program/componentContract";
 import { storagePoolContract, type StoragePoolArgs } from "./args";
+import { refuseNulls } from "../../program/nullArgs";
 
 
 /**
@@ -28,6 +29,7 @@ export class StoragePool extends pulumi.ComponentResource {
 
   constructor(name: string, args: StoragePoolArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const component = `StoragePool "${name}"`;
+    refuseNulls(storagePoolContract, component, args);
     requireHost(args, component);
     const spec = parseOrThrow(PoolSpec, { ...args, host: undefined, name: args.name ?? name }, component);
     args.host.checkNameFree("pool", spec.name, component, "name");

@@ -5,6 +5,7 @@ import { stableUuid } from "../qcow2Volume/plan";
 import { LibvirtSecret } from "./storageSecretProvider";
 import { outputsOf } from "../../program/componentContract";
 import { StorageSecretArgsSchema, storageSecretContract, type StorageSecretArgs } from "./args";
+import { refuseNulls } from "../../program/nullArgs";
 
 
 /**
@@ -23,6 +24,7 @@ export class StorageSecret extends pulumi.ComponentResource {
   constructor(name: string, args: StorageSecretArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // never pass args to super: the key would be stored as the component's input
     const component = `StorageSecret "${name}"`;
+    refuseNulls(storageSecretContract, component, args);
     requireHost(args, component);
     const a = parseOrThrow(StorageSecretArgsSchema, { ...args, host: undefined }, component);
     const hostKey = typeof args.host.uri === "string" ? args.host.uri : `LibvirtHost:${args.host.hostName}`;
