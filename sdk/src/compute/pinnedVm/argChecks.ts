@@ -8,6 +8,7 @@ import { type OnOneHost } from "./args";
 import { PciPassthrough } from "../../network/pciPassthrough/PciPassthrough";
 import { SriovNic } from "../../network/sriovNic/SriovNic";
 import { Qcow2Volume } from "../../storage/qcow2Volume/Qcow2Volume";
+import { StorageSecret } from "../../storage/storageSecret/StorageSecret";
 import { HugepageMemory } from "../hugepageMemory/HugepageMemory";
 import { InputChecks, requirePlain } from "../../program/inputs";
 import { z } from "zod";
@@ -115,10 +116,19 @@ export function networkNicIssues(args: OnOneHost): ValidationIssue[] {
   });
 }
 
-/** Each part must be on the VM's host and not another VM's already; so must each network. */
+/** A network disk's key must be a secret of the VM's host: libvirt looks it up there by its usage. */
+export function secretHostIssues(args: OnOneHost): ValidationIssue[] {
+  return (args.disks ?? []).flatMap((d, i) => {
+    const secret = !(d instanceof Qcow2Volume) && typeof d === "object" && d !== null ? d.auth?.secret : undefined;
+    if (!(secret instanceof StorageSecret) || secret.host.hypervisor === args.host.hypervisor) return [];
+    return [{ path: `disks[${i}].auth.secret`, reason: `${secret.component} is on host ${secret.host.hostName}, not on ${args.host.hostName}` }];
+  });
+}
+
+/** Each part must be on the VM's host and not another VM's already; so must each network and each disk's key. */
 export function checkParts(args: OnOneHost, component: string): void {
   const firstPath = new Map<object, string>();
-  const issues = [...networkNicIssues(args), ...partsOf(args).flatMap(({ path, part }) => {
+  const issues = [...networkNicIssues(args), ...secretHostIssues(args), ...partsOf(args).flatMap(({ path, part }) => {
     // one volume twice in one VM would be two disks writing one file
     const earlier = firstPath.get(part);
     if (earlier) return [{ path, reason: `${part.attachment.component} is already ${earlier} of this VM` }];

@@ -58,7 +58,11 @@ export function planVolume(name: string, args: Qcow2VolumeArgs, component: strin
  */
 export function checkPoolFit(a: z.infer<typeof Qcow2VolumeArgsSchema>, pool: StoragePool | undefined, host: LibvirtHost, component: string): void {
   const issues: ValidationIssue[] = [];
-  if (pool && pool.host !== host) issues.push({ path: "pool", reason: `${pool.component} is on host ${pool.host.hostName}, not ${host.hostName}` });
+  // hosts of one URI are one hypervisor: a pool of either is the other's too
+  if (pool && pool.host.hypervisor !== host.hypervisor) issues.push({ path: "pool", reason: `${pool.component} is on host ${pool.host.hostName}, not on ${host.hostName}` });
+  // an overlay names its backing file by its path on its own host
+  const base = a.baseImage && "volume" in a.baseImage ? a.baseImage.volume : undefined;
+  if (base && base.host.hypervisor !== host.hypervisor) issues.push({ path: "baseImage.volume", reason: `${base.attachment.component} is on host ${base.host.hostName}, not on ${host.hostName}` });
   if (pool?.spec.type === "iscsi") {
     issues.push({ path: "pool", reason: `iSCSI pool "${pool.poolName}" holds the target's LUNs, which are made on the target; give a VM the LUN as a disk: { source: { pool: "${pool.poolName}", volume: "unit:0:0:N" } }` });
   }

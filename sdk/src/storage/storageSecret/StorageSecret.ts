@@ -16,6 +16,8 @@ import { refuseNulls } from "../../program/nullArgs";
  */
 export class StorageSecret extends pulumi.ComponentResource {
   readonly host: LibvirtHost;
+  /** How messages name it: `StorageSecret "ceph-key"`. */
+  readonly component: string;
   readonly type: "ceph" | "iscsi";
   readonly usage: string;
   readonly uuid: string;
@@ -35,6 +37,7 @@ export class StorageSecret extends pulumi.ComponentResource {
     super("virtkit:index:StorageSecret", name, {}, opts);
     args.host.claimName("secret", uuid, component, "uuid");
     this.host = args.host;
+    this.component = component;
     this.type = a.type;
     this.usage = a.usage;
     this.uuid = uuid;
