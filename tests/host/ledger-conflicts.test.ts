@@ -190,13 +190,13 @@ describe("SR-IOV and PCI device conflicts", () => {
 
   test("an unknown PF is an error listing the host's PFs", () => {
     expect(twoSocketLedger().place(vm("a", { devices: [vf("x", { pf: "eth9" })] })).errors[0].reason).toBe(
-      'no SR-IOV PF "eth9" on host hv1 (its PFs: enp59s0f0 at 0000:3b:00.0, enp175s0f0 at 0000:af:00.0)',
+      'no SR-IOV PF "eth9" on host hv1 (its SR-IOV PFs: enp59s0f0 at 0000:3b:00.0 (8 VFs, 0000:3b:02.0 to 0000:3b:02.7), enp175s0f0 at 0000:af:00.0 (4 VFs, 0000:af:02.0 to 0000:af:02.3))',
     );
   });
 
-  test("a VF address that is no VF of the host is an error", () => {
+  test("a VF address that is no VF of the host is an error listing the host's PFs and their VFs", () => {
     expect(twoSocketLedger().place(vm("a", { devices: [vf("x", { address: "0000:3b:03.0" })] })).errors[0].reason).toBe(
-      "no SR-IOV VF at 0000:3b:03.0 on host hv1",
+      "no SR-IOV VF at 0000:3b:03.0 on host hv1 (its SR-IOV PFs: enp59s0f0 at 0000:3b:00.0 (8 VFs, 0000:3b:02.0 to 0000:3b:02.7), enp175s0f0 at 0000:af:00.0 (4 VFs, 0000:af:02.0 to 0000:af:02.3))",
     );
   });
 

@@ -1,6 +1,7 @@
 import { formatPciAddress, samePciAddress, type PciAddress } from "../schema/pci";
 import type { DeviceDemand, DeviceHold, LedgerIssue, VmDemand } from "./demand";
 import { pfLabel } from "./devices";
+import { listedDevices, listedPfs } from "./factChecks";
 import type { Draft } from "./draft";
 import type { HostPciDevice } from "./model";
 import { pciAddressKey } from "./nodedev";
@@ -29,8 +30,8 @@ export function resolveDevice(draft: Draft, demand: VmDemand, d: DeviceDemand, t
     const address = d.address!;
     const dev = pci.device(address);
     const pf = d.kind === "vf" ? pci.pfOfVf(address) : undefined;
-    if (d.kind === "vf" && pci.known && !pf) return issue(`no SR-IOV VF at ${formatPciAddress(address)} on host ${hostName}`);
-    if (d.kind === "pci" && pci.known && !dev) return issue(`no PCI device at ${formatPciAddress(address)} on host ${hostName}`);
+    if (d.kind === "vf" && pci.known && !pf) return issue(`no SR-IOV VF at ${formatPciAddress(address)} on host ${hostName} (${listedPfs(pci)})`);
+    if (d.kind === "pci" && pci.known && !dev) return issue(`no PCI device at ${formatPciAddress(address)} on host ${hostName} (${listedDevices(pci)})`);
     if (d.kind === "vf" && d.pf !== undefined && pf) {
       const wanted = pci.findPf(d.pf);
       if (wanted && !samePciAddress(wanted.address, pf.address)) return issue(`VF ${formatPciAddress(address)} belongs to ${pfLabel(pf)}, not to ${d.pf}`);
@@ -42,8 +43,7 @@ export function resolveDevice(draft: Draft, demand: VmDemand, d: DeviceDemand, t
   let pfs: HostPciDevice[];
   if (d.pf !== undefined) {
     const pf = pci.findPf(d.pf);
-    const list = pci.pfs.map((x) => `${pfLabel(x)} at ${formatPciAddress(x.address)}`);
-    if (!pf) return issue(`no SR-IOV PF "${d.pf}" on host ${hostName} (${list.length ? `its PFs: ${list.join(", ")}` : "no PF known; pass the nodedev documents"})`);
+    if (!pf) return issue(`no SR-IOV PF "${d.pf}" on host ${hostName} (${pci.known ? listedPfs(pci) : "no PF known; pass the nodedev documents"})`);
     if (!pf.sriov) return issue(`${d.pf} (${formatPciAddress(pf.address)}) is not an SR-IOV physical function`);
     pfs = [pf];
   } else {

@@ -23,6 +23,11 @@ export class HostDevices {
     return this.host.pciDevices.length > 0;
   }
 
+  /** Every device the facts list. */
+  get all(): readonly HostPciDevice[] {
+    return this.host.pciDevices;
+  }
+
   /** The SR-IOV physical functions. */
   get pfs(): HostPciDevice[] {
     return this.host.pciDevices.filter((d) => d.sriov);

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { VirtkitValidationError } from "../../errors";
 import { Attachment } from "../../host/attachment";
-import { formatPciAddress, samePciAddress, type PciAddress } from "../../schema/pci";
+import type { PciAddress } from "../../schema/pci";
+import { pciFactIssue } from "../../host/factChecks";
 import { parseOrThrow } from "../../schema/validate";
 import { requireHost, type LibvirtHost } from "../../libvirtHost/LibvirtHost";
 import { outputsOf } from "../../program/componentContract";
@@ -23,10 +24,8 @@ export class PciPassthrough extends pulumi.ComponentResource {
     refuseNulls(pciPassthroughContract, component, args);
     requireHost(args, component);
     const a = parseOrThrow(PciPassthroughArgsSchema, { ...args, host: undefined }, component);
-    const known = args.host.model?.pciDevices;
-    if (known?.length && !known.some((d) => samePciAddress(d.address, a.address))) {
-      throw new VirtkitValidationError(component, [{ path: "address", reason: `host ${args.host.hostName} has no PCI device ${formatPciAddress(a.address)} among its known devices` }]);
-    }
+    const unknown = args.host.model && pciFactIssue(args.host.model, args.host.hostName, a.address);
+    if (unknown) throw new VirtkitValidationError(component, [{ path: "address", reason: unknown }]);
     args.host.run.requireUniqueName("PciPassthrough", name, opts);
     super("virtkit:index:PciPassthrough", name, {}, opts);
     this.component = component;

@@ -9,6 +9,8 @@ import { outputsOf } from "../../program/componentContract";
 import { SriovNicArgsSchema, sriovNicContract, type SriovNicArgs } from "./args";
 import { isLater } from "../../program/inputs";
 import { refuseNulls } from "../../program/nullArgs";
+import { VirtkitValidationError, type ValidationIssue } from "../../errors";
+import { pfFactIssue, vfFactIssue } from "../../host/factChecks";
 
 
 /**
@@ -36,6 +38,7 @@ export class SriovNic extends pulumi.ComponentResource {
     requireHost(args, `SriovNic "${name}"`);
     const lateMac = isLater(args.mac) ? args.mac : undefined;
     const a = parseOrThrow(SriovNicArgsSchema, { ...args, host: undefined, mac: lateMac ? undefined : args.mac }, `SriovNic "${name}"`);
+    checkSriovFacts(args.host, a.pf, a.vf?.address, `SriovNic "${name}"`);
     args.host.run.requireUniqueName("SriovNic", name, opts);
     super("virtkit:index:SriovNic", name, {}, opts);
     this.component = `SriovNic "${name}"`;
@@ -59,4 +62,15 @@ export class SriovNic extends pulumi.ComponentResource {
     }
     this.registerOutputs(outputsOf(sriovNicContract, this));
   }
+}
+
+/** The PF and the VF a SriovNic names must be in its host's facts, when the host has them. */
+function checkSriovFacts(host: LibvirtHost, pf: string | undefined, vf: PciAddress | undefined, component: string): void {
+  if (!host.model) return;
+  const issues: ValidationIssue[] = [];
+  const pfIssue = pf === undefined ? undefined : pfFactIssue(host.model, host.hostName, pf);
+  if (pfIssue) issues.push({ path: "pf", reason: pfIssue });
+  const vfIssue = vf === undefined ? undefined : vfFactIssue(host.model, host.hostName, vf, pfIssue ? undefined : pf);
+  if (vfIssue) issues.push({ path: "vf.address", reason: vfIssue });
+  if (issues.length) throw new VirtkitValidationError(component, issues);
 }

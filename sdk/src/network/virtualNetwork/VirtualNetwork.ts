@@ -8,6 +8,8 @@ import { requireHost, type LibvirtHost } from "../../libvirtHost/LibvirtHost";
 import { outputsOf } from "../../program/componentContract";
 import { virtualNetworkContract, type VirtualNetworkArgs } from "./args";
 import { refuseNulls } from "../../program/nullArgs";
+import { VirtkitValidationError } from "../../errors";
+import { pfFactIssue } from "../../host/factChecks";
 
 
 
@@ -36,6 +38,8 @@ export class VirtualNetwork extends pulumi.ComponentResource {
     refuseNulls(virtualNetworkContract, component, args);
     const host = requireHost(args, component);
     const spec = parseOrThrow(NetworkSpec, { ...args, host: undefined, name: args.name ?? name }, component);
+    const unknownPf = spec.mode === "hostdev" && host.model ? pfFactIssue(host.model, host.hostName, spec.pf) : undefined;
+    if (unknownPf) throw new VirtkitValidationError(component, [{ path: "pf", reason: unknownPf }]);
     host.checkNameFree("network", spec.name, component, "name");
     args.host.run.requireUniqueName("VirtualNetwork", name, opts);
     super("virtkit:index:VirtualNetwork", name, {}, opts);
