@@ -1,4 +1,5 @@
 import { formatSize } from "../schema/units";
+import { approxSize } from "./sizeFit";
 import type { CpuPlan } from "./cpuPlanning";
 import type { LedgerIssue, VmDemand } from "./demand";
 import type { Draft } from "./draft";
@@ -10,10 +11,18 @@ export interface Shortage {
   readonly other?: string;
 }
 
-/** Whether `bytes` of the VM's memory fit in the node's pool of its page size (ordinary memory always fits). */
+/**
+ * Whether `bytes` of the VM's memory fit in the node's pool of its page size. Ordinary memory
+ * may be overcommitted across VMs, so it fits any node that has that much memory at all.
+ */
 export function memoryFits(draft: Draft, node: number, demand: VmDemand, bytes: number): true | Shortage {
   const size = demand.memory.pageSizeBytes;
-  if (size === undefined) return true;
+  if (size === undefined) {
+    const capacity = draft.view.host.nodes.find((n) => n.id === node)?.memoryBytes ?? 0;
+    // a host that does not say how much memory a node has (0) cannot refuse it
+    if (capacity === 0 || bytes <= capacity) return true;
+    return { path: "memory", reason: `host node ${node} has ${approxSize(capacity)} of memory in all, ${approxSize(bytes)} needed` };
+  }
   const needed = Math.ceil(bytes / size);
   const { free, total } = draft.freePages(node, size);
   if (free >= needed) return true;

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { VirtkitValidationError, type ValidationIssue } from "../../errors";
 import { checkHostBound } from "../../host/attachment";
 import type { HostModel } from "../../host/model";
+import { hostSizeIssues } from "../../host/sizeFit";
 import { formatCpuset } from "../../schema/cpuset";
 import { VmSpec } from "../../schema/vm";
 import { type OnOneHost } from "./args";
@@ -63,6 +64,14 @@ export function checkHostNodes(spec: VmSpec, args: OnOneHost, model: HostModel, 
   const fromMemory = args.memory instanceof HugepageMemory && args.memory.hostNodes !== undefined && !args.numa?.hostNodes;
   check(fromMemory ? "memory.hostNodes" : "numa.hostNodes", spec.numa.hostNodes);
   spec.numa.memnodes.forEach((m, i) => check(`numa.memnodes[${i}].hostNodes`, m.hostNodes));
+  if (issues.length) throw new VirtkitValidationError(component, issues);
+}
+
+/** Sizes the host could never give this VM (vCPUs, memory, memory on its bound nodes), naming the host's capacity. */
+export function checkHostSizes(spec: VmSpec, args: OnOneHost, model: HostModel, component: string): void {
+  const memoryPath = args.memory instanceof HugepageMemory ? "memory" : "memory.size";
+  const demand = { vcpus: spec.vcpus, memoryBytes: spec.memory.size, memoryPath, hostNodes: spec.numa.hostNodes, numaMode: spec.numa.mode };
+  const issues = hostSizeIssues(demand, model, args.host.hostName);
   if (issues.length) throw new VirtkitValidationError(component, issues);
 }
 

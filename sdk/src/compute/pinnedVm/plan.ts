@@ -16,7 +16,7 @@ import { requireHost, type LibvirtHost } from "../../libvirtHost/LibvirtHost";
 import { planCloudInit, type CloudInitPlan } from "./cloudInitSeed";
 import { InputChecks } from "../../program/inputs";
 
-import { checkHostNodes, checkParts, checkShape, graphicsPasswordOf, isLoopback, partsOf, requirePlainFields } from "./argChecks";
+import { checkHostNodes, checkHostSizes, checkParts, checkShape, graphicsPasswordOf, isLoopback, partsOf, requirePlainFields } from "./argChecks";
 import { specInput, type PfNic } from "./specInput";
 import { demandOf, expanderBuses, guestNodesOfDevices, withChosenVfs } from "./placementDemand";
 /**
@@ -55,6 +55,7 @@ export function planVm(name: string, args: OnOneHost) {
   const seedName = cloudInit && `${cloudInit.pool}/${cloudInit.volume}`;
   if (seedName) host.checkNameFree("volume", seedName, component, "cloudInit");
   if (host.model) checkHostNodes(valid.spec, args, host.model, component);
+  if (host.model) checkHostSizes(valid.spec, args, host.model, component);
   host.checkNameFree("domain", valid.spec.name, component, "domainName");
   const placed = placeVm(valid, args, component);
   const deviceNodes = placed.placement ? guestNodesOfDevices(placed.placement) : {};
