@@ -6,6 +6,9 @@ useMockedVirtkit();
 /**
  * Classes of hostile programs that once got through (issue 20's held-out corpus): each is now
  * a clear error naming the component and the field, raised before anything registers.
+ * Siblings, one class each: hostileNulls (null where an optional field is expected),
+ * hostileCrossHost (a part of one host used on another), hostileFacts (a PF, VF or PCI device
+ * the host's facts do not list), hostileSizes (sizes no host of the program could hold).
  */
 const registered = (name: string) => resources.filter((r) => r.name.startsWith(name));
 
