@@ -235,7 +235,7 @@ describeWithFleet("faults survived on the real engine over a fleet: converged, n
     for (const d of dataIntact()) expect(d).toEqual({ host: d.host, intact: true });
   });
 
-  it("a daemon stopped in the middle of up, after the VM's volumes and before its domain: up fails naming the VM's domain and libvirt's words; restarted, up converges", async () => {
+  it("a daemon stopped in the middle of up, after the VM's volumes and before its domain: up fails naming the host, its URI, the VM's domain and libvirt's words; restarted, up converges", async () => {
     const t = Date.now();
     const gate = join(work, "gate-a");
     setVms([...vms, { name: "a", host: "hv1", running: true, livePinning: true, gate }]);
@@ -252,10 +252,12 @@ describeWithFleet("faults survived on the real engine over a fleet: converged, n
     await fleet.restartHost("hv1");
     timings["daemon stopped: fault"] = Date.now() - t;
     expectConverged("daemon stopped");
-    // the message names the resource that failed and libvirt's words; not the host: the engine
-    // labels an error with the resource's type and name only (README: faults, the gaps)
-    const domainErrors = errorLines(r.output).join("\n");
-    expect(domainErrors).toMatch(/Domain a\b.*(error|failed)/i);
+    // the engine labels the provider's error with the resource only ("invalid argument", here);
+    // the host's error hook adds the host, its URI, and that its daemon does not answer
+    const errors = errorLines(r.output).join("\n");
+    expect(errors).toMatch(/Domain a\b.*(error|failed)/i);
+    const uri = fleet.host("hv1").uri.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    expect(errors).toMatch(new RegExp(`on host hv1 \\(${uri}\\): Domain "a" could not be created: .*The libvirt daemon of hv1 cannot be reached \\(Failed to connect socket`));
   }, STEP);
 
   it("up killed with SIGTERM in the middle of a run: the interrupted run leaves a state the next up converges from", async () => {
