@@ -21,6 +21,7 @@ const killed: ExportedDeployment = {
     pending("libvirt:index/volume:Volume", "data-again", { name: "data.raw", pool: "vms" }),
     pending("libvirt:index/pool:Pool", "spare", { name: "spare" }),
     pending("pulumi-nodejs:dynamic/virtkit:VolumeCapacity", "c-root-capacity", {}),
+    pending("pulumi-nodejs:dynamic/virtkit:LuksVolume", "vault", { uri: "qemu:///system?socket=/f/hv2/sock", pool: "vms", name: "vault.qcow2" }),
     { type: "updating", resource: { urn: `${STACK}::libvirt:index/domain:Domain::b`, type: "libvirt:index/domain:Domain" } },
   ],
 };
@@ -31,6 +32,7 @@ const onHosts = new Map([
   ["domain qemu:///system?socket=/f/hv2/sock c", "0a2b-dom"],
   ["volume qemu:///system?socket=/f/hv1/sock c-root.qcow2", "/pools/vms/c-root.qcow2"],
   ["volume qemu:///system?socket=/f/hv1/sock data.raw", "/pools/vms/data.raw"],
+  ["volume qemu:///system?socket=/f/hv2/sock vault.qcow2", "/pools/vms/vault.qcow2"],
 ]);
 const lookup = (o: LibvirtObjectRef) => onHosts.get(`${o.kind} ${o.uri} ${o.name}`);
 
@@ -44,6 +46,7 @@ describe("virtkit recover: what to do with each pending create", () => {
       ["clear", "data-again"],
       ["clear", "spare"],
       ["clear", "c-root-capacity"],
+      ["deleteVolume", "vault"],
     ]);
     expect(steps[1]).toMatchObject({ id: "0a2b-dom", provider: ref(hv2), parent: `${STACK}::virtkit:index:PinnedVm::vm`, object: { uri: "qemu:///system?socket=/f/hv2/sock" } });
     expect(steps[3]).toMatchObject({ why: expect.stringContaining("also held by the state: kept") });
@@ -84,6 +87,7 @@ describe("virtkit recover: the commands it runs", () => {
       "pulumi cancel --yes --stack dev",
       "pulumi stack export --show-secrets --stack dev",
       "virsh qemu:///system?socket=/f/hv1/sock vol-delete --pool vms c-root.qcow2",
+      "virsh qemu:///system?socket=/f/hv2/sock vol-delete --pool vms vault.qcow2",
       `pulumi refresh --yes --skip-preview --import-pending-creates ${killed.pending_operations![0].resource.urn} --import-pending-creates 6f1c-net --import-pending-creates ${killed.pending_operations![1].resource.urn} --import-pending-creates 0a2b-dom --clear-pending-creates --stack dev`,
       "pulumi stack export --show-secrets --stack dev",
       `pulumi import libvirt:index/network:Network extra 6f1c-net --yes --skip-preview --generate-code=false --parent parent=${STACK}::virtkit:index:PinnedVm::vm --provider provider=${hv1.urn} --stack dev`,

@@ -6,7 +6,7 @@
  * its host by its libvirt name:
  * - found, and importable (network, pool, domain): imported under the program's URN, by the
  *   UUID that provider v0.9.7 imports by;
- * - a volume found: provider v0.9.7 cannot import a volume (its import sets the id, its read
+ * - a volume found (the provider's, or virtkit's LUKS volume): provider v0.9.7 cannot import a volume (its import sets the id, its read
  *   looks the volume up by key), and a volume whose create never returned holds nothing anyone
  *   wrote (nothing that uses it was created after it), so it is deleted and `up` makes it again;
  *   unless the state holds a volume of that pool and name, which is never touched;
@@ -51,6 +51,8 @@ const IMPORTABLE: Record<string, "network" | "pool" | "domain"> = {
   "libvirt:index/domain:Domain": "domain",
 };
 const VOLUME = "libvirt:index/volume:Volume";
+/** virtkit's LUKS volume: made with virsh by its own provider, named by its inputs' URI, pool and name. */
+const LUKS_VOLUME = "pulumi-nodejs:dynamic/virtkit:LuksVolume";
 
 /** A provider reference (`URN::ID`) → that provider's URI. */
 export function providerUris(resources: readonly ExportedResource[]): Map<string, string> {
@@ -59,12 +61,13 @@ export function providerUris(resources: readonly ExportedResource[]): Map<string
 
 /** The object a pending create stands for, or why it is not looked up. */
 function objectOf(r: ExportedResource, uris: Map<string, string>): LibvirtObjectRef | string {
-  const uri = r.provider ? uris.get(r.provider) : undefined;
+  const luks = r.type === LUKS_VOLUME;
+  const uri = luks ? (typeof r.inputs?.uri === "string" ? r.inputs.uri : undefined) : r.provider ? uris.get(r.provider) : undefined;
   const name = r.inputs?.name;
-  if (r.type !== VOLUME && !(r.type in IMPORTABLE)) return `a ${r.type} is not a libvirt object virtkit looks up`;
+  if (r.type !== VOLUME && !luks && !(r.type in IMPORTABLE)) return `a ${r.type} makes no libvirt object of its own: up makes it again`;
   if (!uri) return "its provider's URI is not in the state";
   if (typeof name !== "string") return "its libvirt name is not in its inputs";
-  if (r.type !== VOLUME) return { kind: IMPORTABLE[r.type], uri, name };
+  if (r.type !== VOLUME && !luks) return { kind: IMPORTABLE[r.type], uri, name };
   const pool = r.inputs?.pool;
   return typeof pool === "string" ? { kind: "volume", uri, name, pool } : "its pool is not in its inputs";
 }
@@ -73,7 +76,9 @@ function objectOf(r: ExportedResource, uris: Map<string, string>): LibvirtObject
 export function planRecovery(deployment: ExportedDeployment, lookup: (object: LibvirtObjectRef) => string | undefined): RecoveryStep[] {
   const resources = deployment.resources ?? [];
   const uris = providerUris(resources);
-  const recordedVolumes = new Set(resources.filter((r) => r.type === VOLUME).map((r) => `${r.provider}|${String(r.outputs?.pool ?? r.inputs?.pool)}|${String(r.outputs?.name ?? r.inputs?.name)}`));
+  const uriOf = (r: ExportedResource) => (r.type === LUKS_VOLUME ? String(r.outputs?.uri ?? r.inputs?.uri) : r.provider ? uris.get(r.provider) : undefined);
+  const volumeKey = (uri: string | undefined, pool: unknown, name: unknown) => `${uri}|${String(pool)}|${String(name)}`;
+  const recordedVolumes = new Set(resources.filter((r) => r.type === VOLUME || r.type === LUKS_VOLUME).map((r) => volumeKey(uriOf(r), r.outputs?.pool ?? r.inputs?.pool, r.outputs?.name ?? r.inputs?.name)));
   return (deployment.pending_operations ?? [])
     .filter((p) => p.type === "creating")
     .map(({ resource: r }): RecoveryStep => {
@@ -82,7 +87,7 @@ export function planRecovery(deployment: ExportedDeployment, lookup: (object: Li
       const id = lookup(object);
       if (id === undefined) return { action: "clear", urn: r.urn, why: `no ${object.kind} "${object.name}" on ${object.uri}: nothing was made` };
       if (object.kind !== "volume") return { action: "import", urn: r.urn, type: r.type, name: nameOf(r.urn), id, parent: r.parent, provider: r.provider, object };
-      if (recordedVolumes.has(`${r.provider}|${object.pool}|${object.name}`)) return { action: "clear", urn: r.urn, why: `volume ${object.pool}/${object.name} is also held by the state: kept` };
+      if (recordedVolumes.has(volumeKey(object.uri, object.pool, object.name))) return { action: "clear", urn: r.urn, why: `volume ${object.pool}/${object.name} is also held by the state: kept` };
       return { action: "deleteVolume", urn: r.urn, object };
     });
 }
