@@ -2,8 +2,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PulumiProject, type StateResource } from "../support/engine";
+import { PulumiProject } from "../support/engine";
 import { describeWithFleet, type Fleet, type Inventory, inventory, startFleet } from "../support/fleet";
+import { emptyInventory, stackInventory } from "../support/stackInventory";
 import { vcpuPins, virsh } from "../support/libvirt";
 import { FAULTS_PROGRAM } from "./faultsProgram";
 
@@ -42,30 +43,6 @@ interface VmCfg {
   gate?: string;
 }
 
-const empty = (): Inventory => ({ domains: [], networks: [], pools: [], volumes: [], secrets: [] });
-
-/** What the state says each daemon holds, by the URI of the provider each libvirt resource was made through. */
-function stackInventory(resources: StateResource[]): Map<string, Inventory> {
-  const providerUri = new Map(resources.filter((r) => r.type === "pulumi:providers:libvirt").map((r) => [`${r.urn}::${r.id}`, String(r.inputs?.uri)]));
-  const byUri = new Map<string, Inventory>();
-  const at = (uri: string) => byUri.get(uri) ?? byUri.set(uri, empty()).get(uri)!;
-  for (const r of resources) {
-    const out = r.outputs ?? {};
-    const uri = r.provider && providerUri.get(r.provider);
-    if (r.type === "libvirt:index/domain:Domain" && uri) at(uri).domains.push(String(out.name));
-    else if (r.type === "libvirt:index/network:Network" && uri) at(uri).networks.push(String(out.name));
-    else if (r.type === "libvirt:index/pool:Pool" && uri) at(uri).pools.push(String(out.name));
-    else if (r.type === "libvirt:index/volume:Volume" && uri) at(uri).volumes.push(`${String(out.pool)}/${String(out.name)}`);
-    else if (r.type.endsWith("dynamic/virtkit:LuksVolume")) {
-      const i = at(String(out.uri ?? r.inputs?.uri));
-      i.volumes.push(`${String(out.pool ?? r.inputs?.pool)}/${String(out.name ?? r.inputs?.name)}`);
-      i.secrets.push(String(out.secretUuid));
-    }
-  }
-  for (const inv of byUri.values()) for (const list of Object.values(inv) as string[][]) list.sort();
-  return byUri;
-}
-
 /** 1 MiB of a pattern of its own per host: what the data volume holds before any fault. */
 const pattern = (host: string): Buffer => {
   const line = Buffer.from(`virtkit fault suite: data of ${host} ${"#".repeat(20)}\n`);
@@ -85,7 +62,6 @@ describeWithFleet("faults survived on the real engine over a fleet: converged, n
     project.ok("config", "set", "vms", JSON.stringify(vms));
   };
   const state = () => project.exportState().deployment;
-  const uriOfProvider = (resources: StateResource[]) => new Map(resources.filter((r) => r.type === "pulumi:providers:libvirt").map((r) => [`${r.urn}::${r.id}`, String(r.inputs?.uri)]));
 
   /** Each daemon against the state: what it has that the state lacks (orphans), and the reverse (missing). */
   const audit = () => {
@@ -93,7 +69,7 @@ describeWithFleet("faults survived on the real engine over a fleet: converged, n
     const stack = stackInventory(d.resources ?? []);
     return fleet.hosts.map((h) => {
       const has = inventory(h.uri);
-      const want = stack.get(h.uri) ?? empty();
+      const want = stack.get(h.uri) ?? emptyInventory();
       const diff = (a: string[], b: string[]) => a.filter((x) => !b.includes(x));
       const kinds = Object.keys(has) as (keyof Inventory)[];
       return {
@@ -140,61 +116,18 @@ describeWithFleet("faults survived on the real engine over a fleet: converged, n
   const errorLines = (out: string) => out.split("\n").filter((l) => /error/i.test(l));
 
   /**
-   * What a user runs after `pulumi up` was killed: `pulumi cancel` (a no-op on a file backend),
-   * `pulumi stack export`, and for each pending create the object looked up on its host by its
-   * name (network and pool by UUID, volume by key, domain by UUID: the provider's import ids),
-   * then one `pulumi refresh --import-pending-creates URN ID ... --clear-pending-creates`: the
-   * ones that exist are imported, the ones that never made anything are cleared.
+   * What a user runs after `pulumi up` was killed: `virtkit recover` (the package's own
+   * command: cancel, export, each pending create looked up on its host, the pending volumes
+   * deleted, refresh with imports, import of what the refresh left out). Its output is the report.
    */
   const recoverPendingCreates = (): string[] => {
-    const commands: string[] = [];
-    const cancel = project.pulumi("cancel", "--yes");
-    commands.push(`pulumi cancel --yes  # exit ${cancel.status}: ${cancel.output.trim().split("\n").pop()}`);
-    const d = state();
-    const providers = uriOfProvider(d.resources ?? []);
-    const pending = (d.pending_operations ?? []).filter((p) => p.type === "creating");
-    const imports: string[] = [];
-    for (const { resource: r } of pending) {
-      const uri = r.provider ? providers.get(r.provider) : undefined;
-      const name = String(r.inputs?.name ?? "");
-      let id: string | undefined;
-      const one = (...args: string[]) => names(uri ?? "", ...args)[0];
-      if (uri && r.type === "libvirt:index/network:Network") id = one("net-uuid", name);
-      else if (uri && r.type === "libvirt:index/pool:Pool") id = one("pool-uuid", name);
-      else if (uri && r.type === "libvirt:index/domain:Domain") id = one("domuuid", name);
-      else if (uri && r.type === "libvirt:index/volume:Volume" && one("vol-key", "--pool", String(r.inputs?.pool), name)) {
-        // provider v0.9.7 cannot import a volume (its import sets the id, its read looks up the
-        // key), and an imported one would be replaced; a volume whose create was never recorded
-        // holds nothing anyone wrote: delete it, and up makes it again
-        virsh(uri, [`vol-delete --pool ${String(r.inputs?.pool)} ${name}`]);
-        commands.push(`virsh -c ${uri} vol-delete --pool ${String(r.inputs?.pool)} ${name}  # a pending create of a volume: nothing in it yet`);
-        continue;
-      }
-      commands.push(`# pending create ${r.urn}: ${id ? `exists, id ${id}` : "nothing made"}`);
-      if (id) imports.push("--import-pending-creates", r.urn, "--import-pending-creates", id);
-    }
-    report.pendingCreates = pending.map((p) => p.resource.urn);
-    const args = ["refresh", "--yes", "--skip-preview", ...imports, "--clear-pending-creates"];
-    commands.push(`pulumi ${args.join(" ")}`);
-    const r = project.pulumi(...args);
-    commands.push(`  # exit ${r.status}${r.status ? `: ${errorLines(r.output).join(" | ")}` : ""}`);
-    // what the refresh made of them: each one the state now holds, by its id
-    const after = state();
-    const held = new Map((after.resources ?? []).map((x) => [x.urn, x.id]));
-    for (let i = 0; i < imports.length; i += 4) {
-      const [urn, id] = [imports[i + 1], imports[i + 3]];
-      commands.push(`  # ${urn.split("::").pop()}: ${held.has(urn) ? `in the state, id ${held.get(urn)}` : "NOT in the state after the refresh"}`);
-      if (held.has(urn)) continue;
-      // then `pulumi import` of the object, under its component and through its host's provider, so that its URN is the program's
-      const pend = pending.find((p) => p.resource.urn === urn)!.resource;
-      const parent = (pend as StateResource & { parent?: string }).parent;
-      const provider = pend.provider?.split("::").slice(0, -1).join("::");
-      const name = urn.split("::").pop()!;
-      const imp = ["import", pend.type, name, id, "--yes", "--generate-code=false", ...(parent ? ["--parent", `parent=${parent}`] : []), ...(provider ? ["--provider", `provider=${provider}`] : [])];
-      const ir = project.pulumi(...imp);
-      commands.push(`pulumi ${imp.join(" ")}`, `  # exit ${ir.status}${ir.status ? `: ${errorLines(ir.output).join(" | ")}` : ""}`);
-    }
-    return commands;
+    const pendingBefore = (state().pending_operations ?? []).map((p) => p.resource.urn);
+    report.pendingCreates = pendingBefore;
+    const r = spawnSync(join(repo, "bin", "virtkit"), ["recover", "--cwd", project.dir, "--stack", project.stack], { encoding: "utf8", env: project.env });
+    const lines = `${r.stdout}${r.stderr}`.trim().split("\n");
+    expect({ exit: r.status, last: lines[lines.length - 1] }).toEqual({ exit: 0, last: pendingBefore.length ? "recovered: run pulumi up" : "no pending creates: nothing to recover; run pulumi up" });
+    expect(state().pending_operations ?? []).toEqual([]);
+    return ["virtkit recover", ...lines.map((l) => `  ${l}`)];
   };
 
   beforeAll(async () => {
@@ -235,7 +168,7 @@ describeWithFleet("faults survived on the real engine over a fleet: converged, n
     for (const d of dataIntact()) expect(d).toEqual({ host: d.host, intact: true });
   });
 
-  it("a daemon stopped in the middle of up, after the VM's volumes and before its domain: up fails naming the VM's domain and libvirt's words; restarted, up converges", async () => {
+  it("a daemon stopped in the middle of up, after the VM's volumes and before its domain: up fails naming the host, its URI, the VM's domain and libvirt's words; restarted, up converges", async () => {
     const t = Date.now();
     const gate = join(work, "gate-a");
     setVms([...vms, { name: "a", host: "hv1", running: true, livePinning: true, gate }]);
@@ -252,10 +185,12 @@ describeWithFleet("faults survived on the real engine over a fleet: converged, n
     await fleet.restartHost("hv1");
     timings["daemon stopped: fault"] = Date.now() - t;
     expectConverged("daemon stopped");
-    // the message names the resource that failed and libvirt's words; not the host: the engine
-    // labels an error with the resource's type and name only (README: faults, the gaps)
-    const domainErrors = errorLines(r.output).join("\n");
-    expect(domainErrors).toMatch(/Domain a\b.*(error|failed)/i);
+    // the engine labels the provider's error with the resource only ("invalid argument", here);
+    // the host's error hook adds the host, its URI, and that its daemon does not answer
+    const errors = errorLines(r.output).join("\n");
+    expect(errors).toMatch(/Domain a\b.*(error|failed)/i);
+    const uri = fleet.host("hv1").uri.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    expect(errors).toMatch(new RegExp(`on host hv1 \\(${uri}\\): Domain "a" could not be created: .*The libvirt daemon of hv1 cannot be reached \\(Failed to connect socket`));
   }, STEP);
 
   it("up killed with SIGTERM in the middle of a run: the interrupted run leaves a state the next up converges from", async () => {

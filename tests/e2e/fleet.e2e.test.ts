@@ -2,7 +2,8 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PulumiProject } from "../support/engine";
-import { describeWithFleet, type Fleet, type FleetHost, FLEET_ROOT, type Inventory, inventory, reportedHostUuid, startFleet, sweepStaleFleets } from "../support/fleet";
+import { emptyInventory, exportedResources, stackInventory } from "../support/stackInventory";
+import { describeWithFleet, type Fleet, type FleetHost, FLEET_ROOT, inventory, reportedHostUuid, startFleet, sweepStaleFleets } from "../support/fleet";
 import { hostHasKvm, vcpuPins, virsh } from "../support/libvirt";
 
 /**
@@ -41,44 +42,6 @@ function threeHostsProject(): PulumiProject {
     "tsconfig.json": JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "node16", moduleResolution: "node16", esModuleInterop: true, skipLibCheck: true, types: ["node"] }, files: [main] }),
   });
   return project;
-}
-
-interface StateResource {
-  urn: string;
-  type: string;
-  id?: string;
-  provider?: string;
-  inputs?: Record<string, unknown>;
-  outputs?: Record<string, unknown>;
-}
-
-const empty = (): Inventory => ({ domains: [], networks: [], pools: [], volumes: [], secrets: [] });
-
-/**
- * What the stack's state says each host holds, by the URI of the provider each libvirt resource
- * was made through (virtkit's dynamic resources name their URI in their inputs).
- */
-function stackInventory(project: PulumiProject): Map<string, Inventory> {
-  const deployment = JSON.parse(project.ok("stack", "export", "--show-secrets").stdout) as { deployment: { resources?: StateResource[] } };
-  const resources = deployment.deployment.resources ?? [];
-  const providerUri = new Map(resources.filter((r) => r.type === "pulumi:providers:libvirt").map((r) => [`${r.urn}::${r.id}`, String(r.inputs?.uri)]));
-  const byUri = new Map<string, Inventory>();
-  const at = (uri: string) => byUri.get(uri) ?? byUri.set(uri, empty()).get(uri)!;
-  for (const r of resources) {
-    const out = r.outputs ?? {};
-    const uri = r.provider && providerUri.get(r.provider);
-    if (r.type === "libvirt:index/domain:Domain" && uri) at(uri).domains.push(String(out.name));
-    else if (r.type === "libvirt:index/network:Network" && uri) at(uri).networks.push(String(out.name));
-    else if (r.type === "libvirt:index/pool:Pool" && uri) at(uri).pools.push(String(out.name));
-    else if (r.type === "libvirt:index/volume:Volume" && uri) at(uri).volumes.push(`${String(out.pool)}/${String(out.name)}`);
-    else if (r.type.endsWith("dynamic/virtkit:LuksVolume")) {
-      const i = at(String(out.uri ?? r.inputs?.uri));
-      i.volumes.push(`${String(out.pool ?? r.inputs?.pool)}/${String(out.name ?? r.inputs?.name)}`);
-      i.secrets.push(String(out.secretUuid));
-    }
-  }
-  for (const inv of byUri.values()) for (const list of Object.values(inv) as string[][]) list.sort();
-  return byUri;
 }
 
 describeWithFleet("three hosts for real: a fleet of private libvirtd daemons under the real engine", () => {
@@ -135,7 +98,7 @@ describeWithFleet("three hosts for real: a fleet of private libvirtd daemons und
   it("up creates on each daemon exactly what the stack holds there, and nothing on the system daemon", () => {
     const before = inventory("qemu:///system");
     project.ok("up", "--yes", "--skip-preview");
-    const stack = stackInventory(project);
+    const stack = stackInventory(exportedResources(project));
     expect([...stack.keys()].sort()).toEqual(fleet.hosts.map((h) => h.uri).sort());
     for (const h of fleet.hosts) {
       const expected = stack.get(h.uri)!;
@@ -192,7 +155,7 @@ describeWithFleet("three hosts for real: a fleet of private libvirtd daemons und
 
   it("destroy leaves no domain, volume, pool, network or secret on any daemon", () => {
     project.ok("destroy", "--yes", "--skip-preview");
-    for (const h of fleet.hosts) expect({ host: h.name, ...inventory(h.uri) }).toEqual({ host: h.name, ...empty() });
+    for (const h of fleet.hosts) expect({ host: h.name, ...inventory(h.uri) }).toEqual({ host: h.name, ...emptyInventory() });
   }, STEP);
 
   it("stop() ends the daemons and their QEMU by pid, and leaves no directory, bridge or firewall rule", () => {

@@ -50,6 +50,19 @@ describe("virtkit import: a domain's XML as a virtkit VM", () => {
     expect(vm.spec.hostdevs).toEqual([{ address: "0000:d8:00.0", managed: true }]);
   });
 
+  it("reads a direct kernel boot (<os><kernel>/<initrd>/<cmdline>) as boot, and writes it in the program", () => {
+    const os = "<os><type arch='x86_64' machine='q35'>hvm</type><kernel>/srv/vmlinux</kernel><initrd>/srv/initrd.img</initrd><cmdline>console=ttyS0 root=/dev/vda1</cmdline></os>";
+    const booted = importDomain(minimal("").replace(/<os>.*<\/os>/, os));
+    expect(booted.spec.boot).toEqual({ kernel: "/srv/vmlinux", initrd: "/srv/initrd.img", cmdline: "console=ttyS0 root=/dev/vda1" });
+    expect(booted.notImported.filter((n) => n.element.startsWith("os/"))).toEqual([]);
+    expect(booted.invalid).toEqual([]);
+    expect(emitProgram([booted], { source: "m.xml", uri: "qemu:///system" })).toContain('boot: { kernel: "/srv/vmlinux", initrd: "/srv/initrd.img", cmdline: "console=ttyS0 root=/dev/vda1" }');
+    // an initrd without a kernel boots nothing: said, not imported
+    const stray = importDomain(minimal("").replace(/<os>.*<\/os>/, "<os><type arch='x86_64' machine='q35'>hvm</type><initrd>/srv/initrd.img</initrd></os>"));
+    expect(stray.spec.boot).toBeUndefined();
+    expect(stray.notImported).toContainEqual(expect.objectContaining({ element: "os/initrd" }));
+  });
+
   it("reads a versioned q35 machine as q35 and says so, and firmware='efi' as efi", () => {
     expect(vm.spec.chipset).toBe("q35");
     expect(vm.spec.firmware).toBe("efi");

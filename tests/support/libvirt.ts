@@ -43,7 +43,7 @@ export function describeWith(tool: keyof typeof tools, name: string, body: () =>
     return;
   }
    
-  console.warn(`skipping "${name}": ${tool} is not available (run scripts/setup-libvirt as root)`);
+  console.warn(`skipping "${name}": ${tool} is not available (run bash scripts/setup as root)`);
   describe.skip(name, body);
 }
 

@@ -1,12 +1,15 @@
 // The `virtkit` command line: picks the command and hands it its arguments. Each command
-// lives in its own folder: plan/planCommand.ts, facts/factsCommand.ts, import/importCommand.ts.
+// lives in its own folder: plan/planCommand.ts, facts/factsCommand.ts, import/importCommand.ts,
+// recover/recoverCommand.ts.
 import { facts, parseFactsArgs } from "./facts/factsCommand";
 import { parseImportArgs, runImport } from "./import/importCommand";
 import { parseArgs, plan } from "./plan/planCommand";
+import { parseRecoverArgs, recover } from "./recover/recoverCommand";
 
 const COMMANDS = `usage: virtkit plan [PROGRAM] [options]   (virtkit plan --help)
        virtkit facts --out DIR [--uri URI] (virtkit facts --help)
-       virtkit import FILE.xml... | --uri URI [--out DIR]   (virtkit import --help)`;
+       virtkit import FILE.xml... | --uri URI [--out DIR]   (virtkit import --help)
+       virtkit recover [--cwd DIR] [--stack NAME] [--dry-run]   (virtkit recover --help)`;
 
 export async function main(argv: string[]): Promise<void> {
   if (argv[0] === "import") {
@@ -28,6 +31,17 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     process.exitCode = facts(options);
+    return;
+  }
+  if (argv[0] === "recover") {
+    const options = parseRecoverArgs(argv.slice(1));
+    if (typeof options === "string") {
+      const help = argv.includes("--help") || argv.includes("-h");
+      (help ? process.stdout : process.stderr).write(`${options}\n`);
+      process.exitCode = help ? 0 : 2;
+      return;
+    }
+    process.exitCode = recover(options);
     return;
   }
   if (argv[0] !== "plan") {

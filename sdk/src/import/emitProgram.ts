@@ -112,6 +112,7 @@ function vmCode(vm: ImportedVm, variable: (base: string) => string): string {
     graphics: s.graphics,
     chipset: s.chipset,
     firmware: s.firmware,
+    boot: s.boot,
     running: s.running,
   };
   lines.push(`export const ${v} = new virtkit.PinnedVm(${JSON.stringify(name)}, ${literal(args)});`);

@@ -79,6 +79,7 @@ export function importDomain(xml: string, options: { running?: boolean } = {}): 
     ...readGuestAccess(devices, notes),
     chipset: readChipset(os, notes),
     firmware: readFirmware(os, notes),
+    ...readBoot(os, notes),
     ...(options.running !== undefined ? { running: options.running } : {}),
   };
   noteOtherDevices(devices, notes);
@@ -112,6 +113,23 @@ function readChipset(os: XmlNode | undefined, notes: ImportNotes): "q35" | "i440
   return "q35";
 }
 
+/** The `<os>` children of a direct kernel boot, read by readBoot. */
+const DIRECT_BOOT = new Set(["kernel", "initrd", "cmdline"]);
+
+/**
+ * `<os><kernel>/<initrd>/<cmdline>`: direct kernel boot, said as `boot`. Only with a kernel
+ * (an initrd or command line alone boots nothing and libvirt ignores it); a device tree
+ * (`<dtb>`) is not in virtkit's API, and noteDomainRest lists it.
+ */
+function readBoot(os: XmlNode | undefined, notes: ImportNotes): Pick<VmSpecInput, "boot"> {
+  const [kernel, initrd, cmdline] = ["kernel", "initrd", "cmdline"].map((n) => text(child(os, n)));
+  if (!kernel) {
+    for (const [n, v] of [["initrd", initrd], ["cmdline", cmdline]] as const) if (v) notes.lost("other", `os/${n}`, "without a kernel, libvirt boots from the disks and ignores it");
+    return {};
+  }
+  return { boot: { kernel, ...(initrd ? { initrd } : {}), ...(cmdline ? { cmdline } : {}) } };
+}
+
 /** `<os firmware='efi'>` or an EFI loader is efi; nothing is bios. */
 function readFirmware(os: XmlNode | undefined, notes: ImportNotes): "bios" | "efi" {
   const loader = child(os, "loader");
@@ -138,7 +156,7 @@ function noteDomainRest(d: XmlNode, os: XmlNode | undefined, notes: ImportNotes)
     }
   }
   for (const name of childNames(os)) {
-    if (name === "type" || name === "loader" || name === "nvram") continue;
+    if (name === "type" || name === "loader" || name === "nvram" || DIRECT_BOOT.has(name)) continue;
     if (name === "boot" && children(os, "boot").every((b) => attr(b, "dev") === "hd")) continue;
     notes.lost("other", `os/${name}`, name === "boot" ? "virtkit boots from the first disk" : "not in virtkit's API");
   }

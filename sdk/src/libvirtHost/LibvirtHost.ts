@@ -12,6 +12,7 @@ import { buildHostModel } from "../host/nodedev";
 import { currentRun, type ProgramRun } from "../program/runContext";
 import { HypervisorClaims, type LibvirtObjectKind } from "../program/hypervisorClaims";
 import { componentId, describeComponent, outputsOf } from "../program/componentContract";
+import { hostErrorHook } from "./hostFailures";
 import { LibvirtHostArgsSchema, libvirtHostContract, LibvirtUri, type LibvirtHostArgs } from "./args";
 import { refuseNulls } from "../program/nullArgs";
 
@@ -47,6 +48,7 @@ export class LibvirtHost extends pulumi.ComponentResource {
   /** The component's name, used in messages and child names. */
   readonly hostName: string;
   private ownProvider: pulumi.ProviderResource | undefined;
+  private errorHook: pulumi.ErrorHook | undefined | null = null;
   /** The host model, when `capabilities` was given. */
   readonly model: HostModel | undefined;
   /** Claims of the VMs placed on this host so far, in declaration order. */
@@ -87,6 +89,21 @@ export class LibvirtHost extends pulumi.ComponentResource {
   }
 
   /**
+   * Options for a resource made on this host: when its operation fails, the host's error hook
+   * names this host and its URI beside the provider's words (the engine names only the resource).
+   */
+  onHost<T extends pulumi.CustomResourceOptions>(opts: T): T {
+    if (this.errorHook === null) this.errorHook = hostErrorHook(this.hostName, typeof this.uri === "string" ? this.uri : undefined, this);
+    if (!this.errorHook) return opts;
+    return { ...opts, hooks: { ...opts.hooks, onError: [...(opts.hooks?.onError ?? []), this.errorHook] } };
+  }
+
+  /** Options for a libvirt resource on this host: its provider, and the host's error hook. */
+  libvirtOptions(opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {
+    return this.onHost({ ...opts, provider: this.provider });
+  }
+
+  /**
    * Reserves a libvirt object name on this host. The engine refuses duplicate URNs, mocks
    * do not, and libvirt would overwrite: so duplicates fail here, naming both components.
    */
@@ -119,7 +136,7 @@ export class LibvirtHost extends pulumi.ComponentResource {
       base = new libvirt.Volume(
         `${this.hostName}-${volumeName}`,
         { name: volumeName, pool, target: { format: { type: "qcow2" } }, create: { content: { url } } },
-        { parent: this, provider: this.provider, dependsOn: poolResource ? [poolResource] : undefined },
+        this.libvirtOptions({ parent: this, dependsOn: poolResource ? [poolResource] : undefined }),
       );
       inPool.set(url, base);
     }
@@ -136,7 +153,7 @@ export class LibvirtHost extends pulumi.ComponentResource {
     return new libvirt.Volume(
       `${this.hostName}-${volumeName}`,
       { name: volumeName, pool, target: { format: { type: "qcow2" } }, create: { content: { url } } },
-      { parent: this, provider: this.provider, dependsOn: poolResource ? [poolResource] : undefined },
+      this.libvirtOptions({ parent: this, dependsOn: poolResource ? [poolResource] : undefined }),
     );
   }
 

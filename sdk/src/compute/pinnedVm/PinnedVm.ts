@@ -62,9 +62,8 @@ export class PinnedVm extends pulumi.ComponentResource {
     // a network disk's key must be in libvirt before the domain starts
     const secrets = (args.disks ?? []).flatMap((d) => (!(d instanceof Qcow2Volume) && d.auth?.secret instanceof StorageSecret ? [d.auth.secret.secret] : []));
     const seed = cloudInit && registerCloudInit(name, cloudInit, host, this);
-    this.domain = new libvirt.Domain(name, renderDomainArgs(model, { graphicsPassword, macs: lateMacs }), {
+    this.domain = new libvirt.Domain(name, renderDomainArgs(model, { graphicsPassword, macs: lateMacs }), host.libvirtOptions({
       parent: this,
-      provider: host.provider,
       replaceOnChanges: DOMAIN_REPLACE_ON_CHANGES,
       // with livePinning, pins are LivePinning's: the provider would restart the VM for them
       ...ignoring([...(livePinning ? LIVE_PINNING_FIELDS : []), ...vhostUserDevPaths(model)]),
@@ -73,7 +72,7 @@ export class PinnedVm extends pulumi.ComponentResource {
       // the hostdev networks VFs come from must exist before the domain starts, and outlive it;
       // so must what the program made the VM depend on (Pulumi does not pass it to children)
       dependsOn: withDependsOn([...volumes, ...secrets, ...(seed ? [seed] : []), ...networksOf(args)], opts.dependsOn),
-    });
+    }));
     const report = placementReport(host.hostName, spec, placement);
     // MACs known only at deployment join the XML then
     this.domainXml = lateMacs.size
@@ -112,7 +111,7 @@ function livePinningOf(name: string, host: LibvirtHost, model: DomainModel, dige
       ioThreadPins: (pins?.iothreadpins ?? []).map((p) => ({ ioThread: p.iothread, cpuSet: p.cpuset })),
       domainDigest: canonicalJson(rest),
     },
-    { parent: vm, dependsOn: [vm.domain] },
+    host.onHost({ parent: vm, dependsOn: [vm.domain] }),
   );
 }
 

@@ -61,7 +61,7 @@ export function planCloudInit(args: CloudInitArgs, domainName: string, defaultPo
  * name, so the old one goes first.
  */
 export function registerCloudInit(name: string, plan: CloudInitPlan, host: LibvirtHost, parent: pulumi.Resource): libvirt.Volume {
-  const opts = { parent, provider: host.provider, deleteBeforeReplace: true };
+  const opts = host.libvirtOptions({ parent, deleteBeforeReplace: true });
   const seed = new libvirt.CloudinitDisk(`${name}-cloudinit`, renderSeedDiskArgs(plan), opts);
   return new libvirt.Volume(`${name}-cloudinit`, renderSeedVolumeArgs(plan.pool, plan.volume, seed.path), { ...opts, replaceOnChanges: ["create"] });
 }

@@ -56,7 +56,7 @@ export class SriovNic extends pulumi.ComponentResource {
         return new libvirt.Network(
           `${args.host.hostName}-${netName}`,
           renderNetworkArgs({ mode: "hostdev", name: netName, pf: a.pf!, autostart: true }),
-          { parent: args.host, provider: args.host.provider },
+          args.host.libvirtOptions({ parent: args.host }),
         );
       });
     }

@@ -51,7 +51,7 @@ export class VirtualNetwork extends pulumi.ComponentResource {
     // provider v0.9.7 carries every part of a network virtkit says (VLAN tags included)
     this.warnings = [];
     for (const w of this.warnings) void pulumi.log.warn(`${component}: ${w}`, this);
-    this.network = new libvirt.Network(name, renderNetworkArgs(spec), { parent: this, provider: host.provider });
+    this.network = new libvirt.Network(name, renderNetworkArgs(spec), host.libvirtOptions({ parent: this }));
     host.run.networks.push({ component, host: host.hostName, networkName: spec.name, networkXml: xml, warnings: this.warnings });
     this.networkXml = pulumi.output(xml);
     this.registerOutputs(outputsOf(virtualNetworkContract, this));

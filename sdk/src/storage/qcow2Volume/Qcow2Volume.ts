@@ -101,15 +101,15 @@ export class Qcow2Volume extends pulumi.ComponentResource {
       const volume = new LuksVolume(
         name,
         { uri: this.host.uriOutput, pool: a.pool, name: this.volumeName, volumeXml: this.volumeXml, secretUuid: this.secretUuid, passphrase: this.passphrase },
-        { ...dataOpts, replaceOnChanges: ["*"] },
+        this.host.onHost({ ...dataOpts, replaceOnChanges: ["*"] }),
       );
       return { volume, capacity: undefined };
     }
     // The backing path is an Output (the base's path once created), so it joins the args here.
     const volumeArgs = { ...renderVolumeArgs(spec), ...(backingPath ? { backingStore: { path: backingPath, format: { type: "qcow2" } } } : {}) };
     // v0.9.7 would replace the volume for a new capacity (upstream #1325): virtkit grows it instead
-    const volume = new libvirt.Volume(name, volumeArgs, { ...dataOpts, provider: this.host.provider, ignoreChanges: ["capacity"] });
-    const capacity = new VolumeCapacity(`${name}-capacity`, { uri: this.host.uriOutput, pool: a.pool, name: volume.name, capacity: a.size }, { parent: this });
+    const volume = new libvirt.Volume(name, volumeArgs, this.host.libvirtOptions({ ...dataOpts, ignoreChanges: ["capacity"] }));
+    const capacity = new VolumeCapacity(`${name}-capacity`, { uri: this.host.uriOutput, pool: a.pool, name: volume.name, capacity: a.size }, this.host.onHost({ parent: this }));
     return { volume, capacity };
   }
 

@@ -42,7 +42,7 @@ export class StoragePool extends pulumi.ComponentResource {
     this.poolName = spec.name;
     this.targetPath = poolTargetPath(spec);
     this.poolXml = renderPoolXml(spec);
-    this.pool = new libvirt.Pool(name, renderPoolArgs(spec), { parent: this, provider: args.host.provider });
+    this.pool = new libvirt.Pool(name, renderPoolArgs(spec), args.host.libvirtOptions({ parent: this }));
     this.registerOutputs(outputsOf(storagePoolContract, this));
   }
 }

@@ -44,7 +44,7 @@ export class StorageSecret extends pulumi.ComponentResource {
     this.secret = new LibvirtSecret(
       name,
       { uri: args.host.uriOutput, uuid: this.uuid, type: a.type, usage: a.usage, value: pulumi.secret(args.value) },
-      { parent: this },
+      args.host.onHost({ parent: this }),
     );
     this.registerOutputs(outputsOf(storageSecretContract, this));
   }
