@@ -130,8 +130,8 @@ describe("secure: values", () => {
     const config = resolveConfig(findProject(project(files))!, "dev", { env: noEnv });
     expect(config.values["db:passphrase"]).toBe("[secret db:passphrase not decrypted]");
     expect(JSON.parse(config.values["db:creds"])).toEqual({ user: "admin", password: "[secret db:creds not decrypted]" });
-    expect(config.secretKeys.sort()).toEqual(["db:creds", "db:passphrase"]);
-    expect(config.placeholders.sort()).toEqual(["db:creds", "db:passphrase"]);
+    expect([...config.secretKeys].sort()).toEqual(["db:creds", "db:passphrase"]);
+    expect([...config.placeholders].sort()).toEqual(["db:creds", "db:passphrase"]);
   });
 
   it("take the values `pulumi config --show-secrets` decrypts, asked only when the stack has secrets", () => {

@@ -77,7 +77,8 @@ const otherPlaceholder = (key: string) => `[another stand-in for secret ${key}, 
 /** The plan as text in which each placeholder reads the same, whichever stand-in the run had. */
 export function planFingerprint(plan: ProgramPlan, placeholders: readonly string[]): string {
   const text = JSON.stringify({
-    resources: plan.resources,
+    // registration order follows the Outputs each resource waits on: compare them sorted
+    resources: [...plan.resources].sort((x, y) => `${x.type} ${x.name}`.localeCompare(`${y.type} ${y.name}`)),
     vms: plan.vms.map((vm) => ({ component: vm.component, host: vm.host, domainName: vm.domainName, report: vm.report, warnings: vm.warnings, domainXml: vm.domainXml })),
     networks: plan.networks.map((n) => ({ component: n.component, host: n.host, networkXml: n.networkXml, warnings: n.warnings })),
     volumes: plan.volumes.map((v) => ({ component: v.component, host: v.host, digest: v.digest })),
