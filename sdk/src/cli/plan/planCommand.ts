@@ -24,6 +24,16 @@ and domain XML, then lets real libvirt check each virtual network and domain. Ho
 placement lock and, when the program is valid and libvirt accepts it, writes the lock (one
 section per stack), and says what each change since the lock does to each VM and volume.
 
+The program gets the config \`pulumi preview\` of its stack would give it: the project is
+the Pulumi.yaml found walking up from PROGRAM (its name, its main:); the values are the
+stack's Pulumi.<stack>.yaml over the defaults and values of Pulumi.yaml's config:
+(structured values as JSON); PULUMI_CONFIG (a JSON object of full keys such as
+proj:key) overrides both. A key the project requires and no file sets stops the plan
+with Pulumi's message. secure: values come from \`pulumi config --show-secrets\` when the
+pulumi CLI is on PATH and can decrypt them (logged in; PULUMI_CONFIG_PASSPHRASE for a
+passphrase stack); otherwise each is a placeholder, said so in the report, and the plan
+stops if it depends on the secret's content (it runs twice, with two placeholders).
+
   PROGRAM       a Pulumi project directory or .ts file (default: examples/nfv-host)
   --uri URI     libvirt to check with (default test:///default, libvirt's built-in
                 test hypervisor: define+start, nothing to set up; any other URI gets
@@ -33,8 +43,9 @@ section per stack), and says what each change since the lock does to each VM and
   --json        print everything as one JSON document on stdout (resources, placement
                 per VM, capacity per host, warnings, domain XML, libvirt's verdicts, or
                 the validation problems), for scripts and CI; the exit code is the same
-  --stack NAME  the lock section (pulumi.getStack() in the program); default: the one
-                Pulumi.<stack>.yaml beside the program, else dev
+  --stack NAME  the stack: its config, pulumi.getStack() in the program, the lock section;
+                default: the stack \`pulumi stack select\` chose for the project, else
+                the only Pulumi.<stack>.yaml, else dev (the project's defaults only)
   --lock FILE   the placement lock (default: $VIRTKIT_LOCK_FILE, else virtkit.lock.json
                 in the program's directory, where Pulumi reads it too)
   --no-lock     neither read nor write the lock: place as if there were none
@@ -101,7 +112,8 @@ export function parseArgs(argv: string[]): PlanOptions | string {
 }
 
 /** A stack whose config Pulumi would refuse, or a program that stopped with Pulumi's own error (a required config key not set). */
-const stoppedMessage = (e: unknown): string | undefined => (e instanceof StackConfigError || pulumi.RunError.isInstance(e) ? (e as Error).message : undefined);
+const stoppedMessage = (e: unknown): string | undefined =>
+  !(e instanceof VirtkitValidationError) && (e instanceof StackConfigError || pulumi.RunError.isInstance(e)) ? (e as Error).message : undefined;
 
 /** Runs `virtkit plan`; returns the exit code. */
 export async function plan(options: PlanOptions, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
