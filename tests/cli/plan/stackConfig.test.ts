@@ -153,3 +153,37 @@ describe("secure: values", () => {
     ]);
   });
 });
+
+describe("secure: values of a passphrase stack", () => {
+  // written by Pulumi 3.248's own CLI: pulumi config set --secret pass hunter2, --path --secret obj.s deep (passphrase "pw")
+  const files = {
+    "Pulumi.yaml": "name: demo\nruntime: nodejs\n",
+    "Pulumi.dev.yaml": `encryptionsalt: v1:fMnau/3pEz4=:v1:FbiumNzLocds0osC:4UbiujDt0DBxJabJVY8XFiqA/mW64w==
+config:
+  demo:pass:
+    secure: v1:mZpVt0UzY9reKVkC:jSpdNNWu3DCy6DlFj1cYLkhL3sGY+V0=
+  demo:obj:
+    inner:
+      "n": 5
+    s:
+      secure: v1:W65XzjGMg0lDXfVo:odSQZ/RUfyl8PyJKG81xDgsfqzM=
+`,
+  };
+  const noCli: SecretsReader = () => {
+    throw new Error("the CLI is not asked when the passphrase opens the stack");
+  };
+
+  it("open offline with PULUMI_CONFIG_PASSPHRASE, as `pulumi config --show-secrets` shows them", () => {
+    const config = planConfig(project(files), "dev", noCli, { ...noEnv, PULUMI_CONFIG_PASSPHRASE: "pw" });
+    expect(config).toMatchObject({ placeholders: [], notes: [], values: { "demo:pass": "hunter2", "demo:obj": '{"inner":{"n":5},"s":"deep"}' } });
+    expect([...config.secretKeys].sort()).toEqual(["demo:obj", "demo:pass"]);
+  });
+
+  it("open with PULUMI_CONFIG_PASSPHRASE_FILE; a wrong passphrase leaves placeholders, in Pulumi's words", () => {
+    const dir = project(files);
+    writeFileSync(join(dir, "pass"), "pw");
+    expect(planConfig(dir, "dev", noCli, { ...noEnv, PULUMI_CONFIG_PASSPHRASE_FILE: join(dir, "pass") }).values["demo:pass"]).toBe("hunter2");
+    const wrong = planConfig(dir, "dev", noCli, { ...noEnv, PULUMI_CONFIG_PASSPHRASE: "nope" });
+    expect(wrong.notes).toEqual(["secret config demo:pass not decrypted: placeholder used (incorrect passphrase)", "secret config demo:obj not decrypted: placeholder used (incorrect passphrase)"]);
+  });
+});

@@ -1,7 +1,8 @@
-// Secret stack config under `virtkit plan`: decrypted by the Pulumi CLI when it can, else a
-// placeholder, kept only when the plan is the same whatever the secret says.
+// Secret stack config under `virtkit plan`: a passphrase stack's opened offline, another's by the
+// Pulumi CLI when it can, else a placeholder, kept only when the plan is the same whatever the secret says.
 import { spawnSync } from "node:child_process";
-import { findProject, NO_PROJECT, resolveConfig, secretPlaceholder, selectedStack, shortStackName, StackConfigError, type ProgramConfig } from "./stackConfig";
+import { passphraseDecrypter } from "./passphraseSecrets";
+import { findProject, NO_PROJECT, resolveConfig, secretPlaceholder, selectedStack, shortStackName, stackDocument, StackConfigError, type ProgramConfig } from "./stackConfig";
 import type { ProgramPlan } from "./runProgram";
 
 /** The config of a `virtkit plan` run, and what it could not decrypt. */
@@ -48,12 +49,25 @@ export function planConfig(program: string, stack: string | undefined, secrets: 
   const name = stack ?? selectedStack(project, env) ?? "dev";
   let config = resolveConfig(project, name, { env });
   let why = "";
-  if (config.placeholders.length) {
+  // a passphrase stack opens offline; any other provider (or no passphrase) asks the Pulumi CLI
+  const passphrase = config.placeholders.length ? passphraseDecrypter(stackDocument(project, name), env) : undefined;
+  if (passphrase && "decrypt" in passphrase) config = decryptedWith(project, name, env, passphrase.decrypt);
+  else if (passphrase) why = ` (${passphrase.error})`;
+  else if (config.placeholders.length) {
     const read = secrets(project.dir, name);
     if ("values" in read) config = resolveConfig(project, name, { env, decrypted: read.values });
     else why = ` (${read.error})`;
   }
   return { ...config, stack: shortStackName(name), notes: config.placeholders.map((k) => `secret config ${k} not decrypted: placeholder used${why}`) };
+}
+
+function decryptedWith(project: NonNullable<ReturnType<typeof findProject>>, stack: string, env: NodeJS.ProcessEnv, decrypt: (c: string) => string): ProgramConfig {
+  try {
+    return resolveConfig(project, stack, { env, decrypt });
+  } catch (e) {
+    if (e instanceof StackConfigError) throw e;
+    throw new StackConfigError(`a secure value of stack ${stack} does not decrypt with its passphrase: ${(e as Error).message}`);
+  }
 }
 
 function ownConfig(env: NodeJS.ProcessEnv): Record<string, string> {

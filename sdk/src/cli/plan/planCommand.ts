@@ -29,10 +29,11 @@ the Pulumi.yaml found walking up from PROGRAM (its name, its main:); the values 
 stack's Pulumi.<stack>.yaml over the defaults and values of Pulumi.yaml's config:
 (structured values as JSON); PULUMI_CONFIG (a JSON object of full keys such as
 proj:key) overrides both. A key the project requires and no file sets stops the plan
-with Pulumi's message. secure: values come from \`pulumi config --show-secrets\` when the
-pulumi CLI is on PATH and can decrypt them (logged in; PULUMI_CONFIG_PASSPHRASE for a
-passphrase stack); otherwise each is a placeholder, said so in the report, and the plan
-stops if it depends on the secret's content (it runs twice, with two placeholders).
+with Pulumi's message. secure: values of a passphrase stack open offline with
+PULUMI_CONFIG_PASSPHRASE (or _FILE); other providers' through \`pulumi config
+--show-secrets\` when the pulumi CLI is on PATH and logged in. Otherwise each is a
+placeholder, said so in the report, and the plan stops if it depends on the secret's
+content (it runs twice, with two placeholders).
 
   PROGRAM       a Pulumi project directory or .ts file (default: examples/nfv-host)
   --uri URI     libvirt to check with (default test:///default, libvirt's built-in

@@ -131,6 +131,12 @@ export function selectedStack(project: PulumiProject, env: NodeJS.ProcessEnv = p
 /** `org/project/dev` → `dev`: the stack file and the lock section are named after the last part. */
 export const shortStackName = (stack: string) => stack.split("/").pop() ?? stack;
 
+/** The stack file's content (its `config:`, `encryptionsalt:`...); undefined without a file. */
+export function stackDocument(project: PulumiProject, stack: string): unknown {
+  const file = stackFile(project, stack);
+  return file ? loadYaml(file) : undefined;
+}
+
 /** The stack's file, `Pulumi.<stack>.yaml` (or `.yml` beside a Pulumi.yml), when it exists. */
 export function stackFile(project: PulumiProject, stack: string): string | undefined {
   const exts = extname(project.file) === ".yml" ? [".yml", ".yaml"] : [".yaml", ".yml"];
@@ -147,10 +153,10 @@ export function goJson(v: unknown): string {
   return JSON.stringify(v ?? null);
 }
 
-/** A value as Pulumi hands it to the program: scalars as their text, structured values as JSON. */
-function configText(v: unknown, placeholder: string): string {
-  const open = (x: unknown): unknown => (isSecure(x) ? placeholder : Array.isArray(x) ? x.map(open) : isObject(x) ? Object.fromEntries(Object.entries(x).map(([k, y]) => [k, open(y)])) : x);
-  if (isSecure(v)) return placeholder;
+/** A value as Pulumi hands it to the program: scalars as their text, structured values as JSON; each secure part opened by `secret`. */
+function configText(v: unknown, secret: (ciphertext: string) => string): string {
+  const open = (x: unknown): unknown => (isSecure(x) ? secret(x.secure) : Array.isArray(x) ? x.map(open) : isObject(x) ? Object.fromEntries(Object.entries(x).map(([k, y]) => [k, open(y)])) : x);
+  if (isSecure(v)) return secret(v.secure);
   if (Array.isArray(v) || isObject(v)) return goJson(open(v));
   return v === null || v === undefined ? "" : String(v);
 }
@@ -161,6 +167,8 @@ export interface ConfigSources {
   readonly env?: NodeJS.ProcessEnv;
   /** Secret keys already decrypted (full key → the value as Pulumi gives it), e.g. by `pulumi config --show-secrets`. */
   readonly decrypted?: Readonly<Record<string, string>>;
+  /** Opens one `secure:` ciphertext (the stack's passphrase provider); it throws when it cannot. */
+  readonly decrypt?: (ciphertext: string) => string;
   /** The stand-in of a secret not decrypted; default {@link secretPlaceholder}. */
   readonly placeholder?: (key: string) => string;
 }
@@ -177,7 +185,7 @@ export function resolveConfig(project: PulumiProject, stack: string, sources: Co
   const env = sources.env ?? process.env;
   const placeholder = sources.placeholder ?? secretPlaceholder;
   const file = stackFile(project, stack);
-  const doc = file ? loadYaml(file) : undefined;
+  const doc = stackDocument(project, stack);
   const raw: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(isObject(doc) && isObject(doc.config) ? doc.config : {})) raw[fullKey(project.name, k)] = v;
   const overrides = envConfig(project.name, env);
@@ -185,11 +193,11 @@ export function resolveConfig(project: PulumiProject, stack: string, sources: Co
   const secretKeys = new Set<string>();
   const placeholders: string[] = [];
   for (const [key, v] of Object.entries(raw)) {
-    if (!hasSecure(v)) values[key] = configText(v, "");
+    if (!hasSecure(v)) values[key] = configText(v, String);
     else {
       secretKeys.add(key);
-      const known = sources.decrypted?.[key];
-      values[key] = known ?? configText(v, placeholder(key));
+      const known = sources.decrypted?.[key] ?? (sources.decrypt ? configText(v, sources.decrypt) : undefined);
+      values[key] = known ?? configText(v, () => placeholder(key));
       if (known === undefined && !(key in overrides.values)) placeholders.push(key);
     }
   }
@@ -197,7 +205,7 @@ export function resolveConfig(project: PulumiProject, stack: string, sources: Co
   for (const [declared, type] of Object.entries(project.config)) {
     const key = fullKey(project.name, declared);
     const given = type.value !== undefined ? type.value : type.default;
-    if (!(key in raw) && given !== undefined && given !== null) values[key] = configText(given, "");
+    if (!(key in raw) && given !== undefined && given !== null) values[key] = configText(given, String);
   }
   for (const k of overrides.secretKeys) secretKeys.add(k);
   return { project: project.name, stack, ...(file ? { stackFile: file } : {}), values: { ...values, ...overrides.values }, secretKeys: [...secretKeys], placeholders };
@@ -234,7 +242,7 @@ function checkProjectConfig(project: PulumiProject, stack: string, raw: Record<s
     if (v === undefined || t.type === undefined) continue;
     if (t.secret && !hasSecure(v)) throw new StackConfigError(`Stack '${stack}' with configuration key '${k}' must be encrypted as it's secret`);
     const typed = { type: t.type, items: t.items };
-    if (!hasSecure(v) && !validValue(typed, isObject(v) || Array.isArray(v) ? v : configText(v, ""))) {
+    if (!hasSecure(v) && !validValue(typed, isObject(v) || Array.isArray(v) ? v : configText(v, String))) {
       throw new StackConfigError(`Stack '${stack}' with configuration key '${k}' must be of type '${typeName(typed)}'`);
     }
   }
