@@ -221,13 +221,17 @@ async function planWithLock(options: PlanOptions): Promise<LockedPlan> {
   const config = planConfig(options.program, options.stack);
   const stack = config.stack;
   const against = options.against ? readStackExport(options.against) : undefined;
+  // the last run's lock, which the placeholder check runs again with
   let lastLock: ProgramLock | null = null;
-  const runProgramWith = (lock: ProgramLock | null) => ((lastLock = lock), runUnderConfig(options.program, config, lock));
-  const withAgainst = async (p: Omit<LockedPlan, "config">): Promise<LockedPlan> => {
+  const runProgramWith = (lock: ProgramLock | null) => {
+    lastLock = lock;
+    return runUnderConfig(options.program, config, lock);
+  };
+  const finish = async (p: Omit<LockedPlan, "config">): Promise<LockedPlan> => {
     await sameWithOtherPlaceholders(options.program, config, lastLock, p.result);
     return { ...p, config, ...(against ? { against: changesAgainstExport(p.result, against) } : {}) };
   };
-  if (options.noLock) return withAgainst({ result: await runProgramWith(null) });
+  if (options.noLock) return finish({ result: await runProgramWith(null) });
   const file = lockFilePath(options.program, options.lock);
   const exists = existsSync(file);
   let lockFile;
@@ -245,7 +249,7 @@ async function planWithLock(options: PlanOptions): Promise<LockedPlan> {
   }
   const text = updatedLockText(lockFile, stack, stackSectionOf(result));
   const changed = !exists || readFileSync(file, "utf8") !== text;
-  return withAgainst({ result, lock: { file, stack, text, changed }, ...(exists ? { sinceLock: changesSinceLock(result, section) } : {}) });
+  return finish({ result, lock: { file, stack, text, changed }, ...(exists ? { sinceLock: changesSinceLock(result, section) } : {}) });
 }
 
 /** A run; with a secret left as a placeholder, a failure that names the placeholder is the secret's fault. */
