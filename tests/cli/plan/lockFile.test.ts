@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "../../../sdk/src/cli/plan/planCommand";
 
@@ -34,8 +35,14 @@ interface PlanDoc {
   changes: { sinceLock?: { resource: string; class: string; fields: string[] }[] };
 }
 
+// these programs sit under the checkout's Pulumi.yaml (project virtkit): a stack someone chose there
+// with `pulumi stack select` would be plan's default stack, so plan sees an empty PULUMI_HOME
+const pulumiHome = mkdtempSync(join(tmpdir(), "virtkit-lock-home-"));
+afterAll(() => rmSync(pulumiHome, { recursive: true, force: true }));
+
 function plan(dir: string, ...extra: string[]): { status: number | null; doc: PlanDoc } {
-  const r = spawnSync(process.execPath, [join(root, "bin", "virtkit"), "plan", dir, "--json", "--no-libvirt", "--no-xml", ...extra], { cwd: root, encoding: "utf8", timeout: 120000 });
+  const env = { ...process.env, PULUMI_HOME: pulumiHome };
+  const r = spawnSync(process.execPath, [join(root, "bin", "virtkit"), "plan", dir, "--json", "--no-libvirt", "--no-xml", ...extra], { cwd: root, encoding: "utf8", timeout: 120000, env });
   if (!r.stdout.startsWith("{")) throw new Error(`virtkit plan printed no JSON: ${r.stdout}${r.stderr}`);
   return { status: r.status, doc: JSON.parse(r.stdout) };
 }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { emptyLock, formatLockFile, LOCK_FILE_NAME, parseLockFile, type LockFile, type StackLock } from "../../host/placementLock";
 import { LOCK_FILE_ENV, type ProgramLock } from "../../program/runContext";
@@ -18,13 +18,6 @@ export function programDir(program: string): string {
 /** `--lock FILE`, else `$VIRTKIT_LOCK_FILE`, else `virtkit.lock.json` in the program's directory. */
 export function lockFilePath(program: string, given?: string): string {
   return resolve(given ?? (process.env[LOCK_FILE_ENV] || join(programDir(program), LOCK_FILE_NAME)));
-}
-
-/** `--stack NAME`, else the one stack with a `Pulumi.<stack>.yaml` beside the program, else `dev`. */
-export function defaultStack(program: string): string {
-  const dir = programDir(program);
-  const stacks = existsSync(dir) ? readdirSync(dir).flatMap((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1] ?? []) : [];
-  return stacks.length === 1 ? stacks[0] : "dev";
 }
 
 /** The whole lock file, or an empty lock when it does not exist. @throws LockFileError */

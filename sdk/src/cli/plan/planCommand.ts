@@ -1,4 +1,5 @@
 // `virtkit plan`: its usage, its arguments, and the run that reports, checks with libvirt and keeps the placement lock.
+import * as pulumi from "@pulumi/pulumi";
 import { parseArgs as parseCommandLine } from "node:util";
 import { existsSync, readFileSync } from "node:fs";
 import { VirtkitValidationError } from "../../errors";
@@ -7,9 +8,12 @@ import { lockFileProblem } from "../../program/runContext";
 import { capacityReport } from "../../host/capacity";
 import { changesAgainstExport, changesSinceLock, readStackExport, type ResourceChange } from "./planChanges";
 import { checkWithLibvirt, type LibvirtVerdict } from "./libvirtCheck";
-import { defaultStack, lockFilePath, programLockOf, readLockFile, removedFromLock, stackSectionOf, updatedLockText, withoutRemoved, writeLockText } from "./lockFile";
+import { planConfig, planFingerprint, secretDependence, withOtherPlaceholders, type PlanConfig } from "./configSecrets";
+import { lockFilePath, programLockOf, readLockFile, removedFromLock, stackSectionOf, updatedLockText, withoutRemoved, writeLockText } from "./lockFile";
 import { formatCapacity, formatChanges, formatLockOutcomes, formatPlacement, formatResources, table } from "./planReport";
 import { runProgram, type ProgramPlan } from "./runProgram";
+import { StackConfigError } from "./stackConfig";
+import type { ProgramLock } from "../../program/runContext";
 
 const USAGE = `usage: virtkit plan [PROGRAM] [--uri URI] [--no-libvirt] [--no-xml] [--json]
                     [--stack NAME] [--lock FILE | --no-lock] [--frozen-lock] [--against FILE]
@@ -20,6 +24,17 @@ and domain XML, then lets real libvirt check each virtual network and domain. Ho
 placement lock and, when the program is valid and libvirt accepts it, writes the lock (one
 section per stack), and says what each change since the lock does to each VM and volume.
 
+The program gets the config \`pulumi preview\` of its stack would give it: the project is
+the Pulumi.yaml found walking up from PROGRAM (its name, its main:); the values are the
+stack's Pulumi.<stack>.yaml over the defaults and values of Pulumi.yaml's config:
+(structured values as JSON); PULUMI_CONFIG (a JSON object of full keys such as
+proj:key) overrides both. A key the project requires and no file sets stops the plan
+with Pulumi's message. secure: values of a passphrase stack open offline with
+PULUMI_CONFIG_PASSPHRASE (or _FILE); other providers' through \`pulumi config
+--show-secrets\` when the pulumi CLI is on PATH and logged in. Otherwise each is a
+placeholder, said so in the report, and the plan stops if it depends on the secret's
+content (it runs twice, with two placeholders).
+
   PROGRAM       a Pulumi project directory or .ts file (default: examples/nfv-host)
   --uri URI     libvirt to check with (default test:///default, libvirt's built-in
                 test hypervisor: define+start, nothing to set up; any other URI gets
@@ -29,8 +44,9 @@ section per stack), and says what each change since the lock does to each VM and
   --json        print everything as one JSON document on stdout (resources, placement
                 per VM, capacity per host, warnings, domain XML, libvirt's verdicts, or
                 the validation problems), for scripts and CI; the exit code is the same
-  --stack NAME  the lock section (pulumi.getStack() in the program); default: the one
-                Pulumi.<stack>.yaml beside the program, else dev
+  --stack NAME  the stack: its config, pulumi.getStack() in the program, the lock section;
+                default: the stack \`pulumi stack select\` chose for the project, else
+                the only Pulumi.<stack>.yaml, else dev (the project's defaults only)
   --lock FILE   the placement lock (default: $VIRTKIT_LOCK_FILE, else virtkit.lock.json
                 in the program's directory, where Pulumi reads it too)
   --no-lock     neither read nor write the lock: place as if there were none
@@ -96,6 +112,10 @@ export function parseArgs(argv: string[]): PlanOptions | string {
   };
 }
 
+/** A stack whose config Pulumi would refuse, or a program that stopped with Pulumi's own error (a required config key not set). */
+const stoppedMessage = (e: unknown): string | undefined =>
+  !(e instanceof VirtkitValidationError) && (e instanceof StackConfigError || pulumi.RunError.isInstance(e)) ? (e as Error).message : undefined;
+
 /** Runs `virtkit plan`; returns the exit code. */
 export async function plan(options: PlanOptions, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
   if (options.json) return planJson(options, out);
@@ -107,10 +127,14 @@ export async function plan(options: PlanOptions, out: (s: string) => void = (s) 
       out(`virtkit plan: the program is invalid; nothing would be created.\n\n${e.message}\n`);
       return 1;
     }
-    throw e;
+    const stopped = stoppedMessage(e);
+    if (stopped === undefined) throw e;
+    out(`virtkit plan: error: ${stopped}\n`);
+    return 1;
   }
-  const { result } = run;
+  const { result, config } = run;
   const section = (title: string, body: string) => out(`\n== ${title}\n${body}\n`);
+  section(`config (project ${config.project}, stack ${config.stack})`, [config.stackFile ?? "no stack file: the project's defaults only", ...config.notes].join("\n"));
   section(`resources (${result.resources.length})`, formatResources(result));
   section("placement", formatPlacement(result));
   section("capacity", formatCapacity(result));
@@ -146,16 +170,19 @@ async function planJson(options: PlanOptions, out: (s: string) => void): Promise
   try {
     run = await planWithLock(options);
   } catch (e) {
-    if (!(e instanceof VirtkitValidationError)) throw e;
-    print({ program: options.program, valid: false, invalid: { component: e.component, issues: e.issues } });
+    const stopped = stoppedMessage(e);
+    if (stopped !== undefined) print({ program: options.program, valid: false, error: stopped });
+    else if (e instanceof VirtkitValidationError) print({ program: options.program, valid: false, invalid: { component: e.component, issues: e.issues } });
+    else throw e;
     return 1;
   }
-  const { result } = run;
+  const { result, config } = run;
   const verdicts = options.libvirt ? checkWithLibvirt(result.vms, options.uri, result.networks) : [];
   const saved = saveLock(run, options, verdicts.every((v) => v.ok));
   print({
     program: options.program,
     valid: true,
+    config: { project: config.project, stack: config.stack, ...(config.stackFile ? { file: config.stackFile } : {}), placeholders: config.placeholders, notes: config.notes },
     resources: result.resources.map((r) => ({ kind: r.custom ? "resource" : "component", type: r.type, name: r.name })),
     vms: result.vms.map((vm) => ({
       component: vm.component,
@@ -178,6 +205,7 @@ async function planJson(options: PlanOptions, out: (s: string) => void): Promise
 /** A plan with its lock: the run's result, the lock's new text, and the changes since the lock and against an export. */
 interface LockedPlan {
   readonly result: ProgramPlan;
+  readonly config: PlanConfig;
   readonly lock?: { readonly file: string; readonly stack: string; readonly text: string; readonly changed: boolean };
   readonly sinceLock?: ResourceChange[];
   readonly against?: ResourceChange[];
@@ -190,10 +218,20 @@ interface LockedPlan {
  * VMs it declares and kept strictly, as `pulumi up` will keep the lock `virtkit plan` writes.
  */
 async function planWithLock(options: PlanOptions): Promise<LockedPlan> {
-  const stack = options.stack ?? defaultStack(options.program);
+  const config = planConfig(options.program, options.stack);
+  const stack = config.stack;
   const against = options.against ? readStackExport(options.against) : undefined;
-  const withAgainst = (p: LockedPlan): LockedPlan => (against ? { ...p, against: changesAgainstExport(p.result, against) } : p);
-  if (options.noLock) return withAgainst({ result: await runProgram(options.program, { stack, lock: null }) });
+  // the last run's lock, which the placeholder check runs again with
+  let lastLock: ProgramLock | null = null;
+  const runProgramWith = (lock: ProgramLock | null) => {
+    lastLock = lock;
+    return runUnderConfig(options.program, config, lock);
+  };
+  const finish = async (p: Omit<LockedPlan, "config">): Promise<LockedPlan> => {
+    await sameWithOtherPlaceholders(options.program, config, lastLock, p.result);
+    return { ...p, config, ...(against ? { against: changesAgainstExport(p.result, against) } : {}) };
+  };
+  if (options.noLock) return finish({ result: await runProgramWith(null) });
   const file = lockFilePath(options.program, options.lock);
   const exists = existsSync(file);
   let lockFile;
@@ -203,15 +241,39 @@ async function planWithLock(options: PlanOptions): Promise<LockedPlan> {
     throw e instanceof LockFileError ? lockFileProblem(e) : e;
   }
   const section = lockFile.stacks[stack];
-  let result = await runProgram(options.program, { stack, lock: { ...programLockOf(file, stack, lockFile, exists), takeLockedShares: true } });
+  let result = await runProgramWith({ ...programLockOf(file, stack, lockFile, exists), takeLockedShares: true });
   const removed = removedFromLock(section, result);
   const tookShares = result.vms.some((vm) => vm.tookLockedShare);
   if (section && (removed.vms.length > 0 || tookShares)) {
-    result = await runProgram(options.program, { stack, lock: programLockOf(file, stack, lockFile, exists, withoutRemoved(section, removed.vms)) });
+    result = await runProgramWith(programLockOf(file, stack, lockFile, exists, withoutRemoved(section, removed.vms)));
   }
   const text = updatedLockText(lockFile, stack, stackSectionOf(result));
   const changed = !exists || readFileSync(file, "utf8") !== text;
-  return withAgainst({ result, lock: { file, stack, text, changed }, ...(exists ? { sinceLock: changesSinceLock(result, section) } : {}) });
+  return finish({ result, lock: { file, stack, text, changed }, ...(exists ? { sinceLock: changesSinceLock(result, section) } : {}) });
+}
+
+/** A run; with a secret left as a placeholder, a failure that names the placeholder is the secret's fault. */
+async function runUnderConfig(program: string, config: PlanConfig, lock: ProgramLock | null): Promise<ProgramPlan> {
+  try {
+    return await runProgram(program, { config, lock });
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (config.placeholders.some((k) => message.includes(config.values[k]))) throw secretDependence(config, message.split("\n")[0]);
+    throw e;
+  }
+}
+
+/** A placeholder is kept only when the plan does not depend on it: the program runs again with other stand-ins, and must plan the same. */
+async function sameWithOtherPlaceholders(program: string, config: PlanConfig, lock: ProgramLock | null, result: ProgramPlan): Promise<void> {
+  if (!config.placeholders.length) return;
+  const other = withOtherPlaceholders(config, program);
+  let again: ProgramPlan;
+  try {
+    again = await runProgram(program, { config: other, lock });
+  } catch (e) {
+    throw secretDependence(config, (e instanceof Error ? e.message : String(e)).split("\n")[0]);
+  }
+  if (planFingerprint(again, config.placeholders) !== planFingerprint(result, config.placeholders)) throw secretDependence(config);
 }
 
 /** Writes the lock when it changed and the plan passed; with --frozen-lock a change is an error instead. */

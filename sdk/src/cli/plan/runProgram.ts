@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { existsSync, statSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import { currentRun, setProgramLock, type PlannedHost, type PlannedNetwork, type PlannedVm, type PlannedVolume, type ProgramLock } from "../../program/runContext";
+import { planConfig } from "./configSecrets";
+import { readProject, type ProgramConfig } from "./stackConfig";
 
 /** A provider or component resource the program registered. */
 export interface PlannedResource {
@@ -21,10 +23,12 @@ export interface ProgramPlan {
   readonly outputs: Record<string, unknown>;
 }
 
-/** How to run a program: its stack name (what `pulumi.getStack()` returns) and its placement lock. */
+/** How to run a program: its stack name (what `pulumi.getStack()` returns), its config and its placement lock. */
 export interface RunOptions {
-  /** Default `plan`. */
+  /** Default: the project's selected stack, else its only stack file, else `dev` (ignored when `config` is given). */
   readonly stack?: string;
+  /** The project name, stack and config values; default: what `pulumi preview` of the stack would give (planConfig). */
+  readonly config?: ProgramConfig;
   /** The lock the run honours; default none (null). */
   readonly lock?: ProgramLock | null;
 }
@@ -42,6 +46,7 @@ const programModules = new Set<string>();
  */
 export async function runProgram(programPath: string, options: RunOptions = {}): Promise<ProgramPlan> {
   const entry = programEntry(programPath);
+  const config = options.config ?? planConfig(programPath, options.stack);
   const resources: PlannedResource[] = [];
   await pulumi.runtime.setMocks(
     {
@@ -51,10 +56,12 @@ export async function runProgram(programPath: string, options: RunOptions = {}):
       },
       call: (args) => args.inputs,
     },
-    "virtkit-plan",
-    options.stack ?? "plan",
+    config.project,
+    config.stack,
     false,
   );
+  // the run's config replaces the last run's (Pulumi keeps it in its global store)
+  pulumi.runtime.setAllConfig({ ...config.values }, [...config.secretKeys]);
   // this run's record (a new mock monitor is a new run)
   const program = currentRun();
   setProgramLock(options.lock ?? null);
@@ -77,14 +84,20 @@ export async function runProgram(programPath: string, options: RunOptions = {}):
   return { resources, vms: [...program.vms], networks: [...program.networks], hosts: [...program.hosts], volumes: [...program.volumes], outputs };
 }
 
-/** A program is a directory with index.ts (a Pulumi project) or a .ts/.js file. */
+/**
+ * A program is a Pulumi project directory (its Pulumi.yaml's `main:`, else its index.ts), another
+ * directory with index.ts or index.js, or a .ts/.js file.
+ */
 export function programEntry(path: string): string {
-  const full = resolve(path);
+  let full = resolve(path);
+  const projectFile = ["Pulumi.yaml", "Pulumi.yml"].map((f) => join(full, f)).find((f) => existsSync(f));
+  const main = projectFile ? readProject(projectFile).main : undefined;
+  if (main) full = main;
   if (existsSync(full) && statSync(full).isDirectory()) {
     for (const f of ["index.ts", "index.js"]) if (existsSync(join(full, f))) return join(full, f);
-    throw new Error(`${path} has no index.ts or index.js`);
+    throw new Error(`${main ? `${path}: main ${main}` : path} has no index.ts or index.js`);
   }
-  if (!existsSync(full)) throw new Error(`${path} does not exist`);
+  if (!existsSync(full)) throw new Error(`${main ? `${path}: main ${main}` : path} does not exist`);
   return full;
 }
 
