@@ -337,12 +337,10 @@ describeWithFleet("faults survived on the real engine over a fleet: converged, n
       .map((s) => ({ op: s.op, name: `${s.urn.split("::")[2].split("$").pop()} ${s.urn.split("::")[3]}`, paths: [...new Set([...Object.keys(s.detailedDiff ?? {}), ...(s.diffReasons ?? [])])].sort() }));
     const exportFile = join(work, "export.json");
     writeFileSync(exportFile, project.ok("stack", "export").stdout);
-    // virtkit plan runs the program as project "virtkit-plan" without the stack's config: hand it over as Pulumi's runtime reads it
-    const stackConfig = JSON.parse(project.ok("config", "--json").stdout) as Record<string, { value: string }>;
-    const planConfig = Object.fromEntries(Object.entries(stackConfig).map(([k, v]) => [`virtkit-plan:${k.split(":").pop()}`, v.value]));
+    // virtkit plan reads the project and its stack e2e (Pulumi.yaml, Pulumi.e2e.yaml) as pulumi preview does
     const plan = spawnSync(join(repo, "bin", "virtkit"), ["plan", project.dir, "--no-libvirt", "--no-xml", "--stack", project.stack, "--no-lock", "--against", exportFile], {
       encoding: "utf8",
-      env: { ...project.env, PULUMI_CONFIG: JSON.stringify(planConfig) },
+      env: project.env,
     });
     const against = plan.stdout.slice(Math.max(0, plan.stdout.indexOf("against"))).split(/\n== /)[0];
     report.drift = { refreshExit: refresh.status, refreshTail: refresh.output.trim().split("\n").slice(-25), steps, planExit: plan.status, planAgainst: against || plan.stdout.slice(-3000) + plan.stderr.slice(-2000) };
