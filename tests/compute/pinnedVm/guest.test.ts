@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { captureChildren, isSecret, registration, secretInput, valueOf } from "../../support/mocks";
+import { inputDigest } from "../../../sdk/src/render/changes";
 import { resources, uniq, uniqueUri, useMockedVirtkit, virtkit } from "../../support/componentHarness";
 
 useMockedVirtkit();
@@ -126,6 +127,18 @@ describe("PinnedVm: graphics", () => {
     expect(d.inputs.devices).toEqual(secretInput(expect.objectContaining({ graphics: [{ vnc: { autoPort: true, listen: "127.0.0.1", listeners: [{ address: { address: "127.0.0.1" } }], passwd: "s3cret" } }] })));
     const graphics = (domain.captured[0].props.devices as { graphics: { vnc: { passwd: pulumi.Output<string> } }[] }).graphics;
     expect(await isSecret(graphics[0].vnc.passwd)).toBe(true);
+  });
+
+  it("the digest the placement lock keeps is of the domain's own inputs, and a password stays out of it", async () => {
+    const digestOf = (name: string) => virtkit.plannedVms().find((v) => v.component === `PinnedVm "${name}"`)!.digest;
+    const plain = uniq("vnc-plain");
+    const locked = uniq("vnc-locked");
+    const args = { vcpus: 1, memory: { size: "1GiB" }, domainName: "desk" };
+    new virtkit.PinnedVm(plain, { ...args, host: host(), graphics: { type: "vnc" } });
+    new virtkit.PinnedVm(locked, { ...args, host: host(), graphics: { type: "vnc", password: "s3cret" } });
+    const d = await registration(resources, "libvirt:index/domain:Domain", plain);
+    expect(digestOf(plain)).toEqual(inputDigest(d.inputs));
+    expect(digestOf(locked)).toEqual(digestOf(plain));
   });
 
   it("SPICE on the address given, and a warning when it listens beyond the host without a password", async () => {

@@ -62,7 +62,11 @@ export class PinnedVm extends pulumi.ComponentResource {
     // a network disk's key must be in libvirt before the domain starts
     const secrets = (args.disks ?? []).flatMap((d) => (!(d instanceof Qcow2Volume) && d.auth?.secret instanceof StorageSecret ? [d.auth.secret.secret] : []));
     const seed = cloudInit && registerCloudInit(name, cloudInit, host, this);
-    this.domain = new libvirt.Domain(name, renderDomainArgs(model, { graphicsPassword, macs: lateMacs }), host.libvirtOptions({
+    // the provider's arguments as the lock digests them (no late values); rendered once when there are none
+    const plainArgs = renderDomainArgs(model);
+    const domainArgs = graphicsPassword !== undefined || lateMacs.size ? renderDomainArgs(model, { graphicsPassword, macs: lateMacs }) : plainArgs;
+    const digest = inputDigest(plainArgs as unknown as Record<string, unknown>);
+    this.domain = new libvirt.Domain(name, domainArgs, host.libvirtOptions({
       parent: this,
       replaceOnChanges: DOMAIN_REPLACE_ON_CHANGES,
       // with livePinning, pins are LivePinning's: the provider would restart the VM for them
@@ -79,7 +83,6 @@ export class PinnedVm extends pulumi.ComponentResource {
       ? pulumi.all([...lateMacs].map(([i, mac]) => pulumi.all([i, mac]))).apply((macs) => renderDomainXml(withMacs(model, new Map(macs))))
       : pulumi.output(xml);
     // what the change since the lock (the last virtkit plan) does to the running VM
-    const digest = inputDigest(renderDomainArgs(model) as unknown as Record<string, unknown>);
     const runLock = host.run.lock();
     const change = runLock?.exists ? classifyDomainChange(runLock.section?.hosts[host.hostName]?.vms[name]?.domain, digest, { livePinning }) : undefined;
     if (change && host.run.changeDiagnostics) void pulumi.log.info(`${component}: ${describeChange(change)}, since ${runLock!.file} (stack ${runLock!.stack})`, this);
