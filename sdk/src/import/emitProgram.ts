@@ -56,12 +56,9 @@ function variableNamer(): (base: string) => string {
   };
 }
 
-/** One VM's declarations. */
-function vmCode(vm: ImportedVm, variable: (base: string) => string): string {
-  const lines: string[] = [];
-  const name = vm.domainName;
-  const v = variable(name);
-  lines.push(`// ${name}${vm.uuid ? ` (uuid ${vm.uuid})` : ""}`);
+/** The comments above one VM: what it is, adoption, and what was not imported or is refused. */
+function vmHeader(vm: ImportedVm): string[] {
+  const lines = [`// ${vm.domainName}${vm.uuid ? ` (uuid ${vm.uuid})` : ""}`];
   if (vm.uuid) {
     lines.push("// adopted, not created: `pulumi up` imports the domain by its UUID (adopt), then manages it.");
     // provider 0.9.7 keeps no Pulumi id for a domain: a later run that still says adopt
@@ -74,6 +71,14 @@ function vmCode(vm: ImportedVm, variable: (base: string) => string): string {
     lines.push("// virtkit refuses this VM as imported; fix these before `virtkit plan`:");
     for (const i of vm.invalid) lines.push(`//   ${i.path ? `${i.path}: ` : ""}${i.reason}`);
   }
+  return lines;
+}
+
+/** One VM's declarations. */
+function vmCode(vm: ImportedVm, variable: (base: string) => string): string {
+  const lines = vmHeader(vm);
+  const name = vm.domainName;
+  const v = variable(name);
   const s = vm.spec;
   let memory: unknown = s.memory;
   if (vm.hugepageMemory) {
