@@ -10,6 +10,12 @@
  * servers shaped like tests/fixtures/hosts/two-socket (64 CPUs, 2 NUMA nodes, 2 MiB and
  * 1 GiB pools, two SR-IOV PFs with 8 + 4 VFs), one parse of the fixture XML per host.
  * 20 VMs per host: 1,000 VMs on 50 hosts, and the same density for 100 and 5,000.
+ *
+ * Modes: `assigned` and `first-fit` place demands on ledgers (HostLedger.place after
+ * spreadAcrossHosts, or after pickHostWithCapacity); `list-assigned` and `list` go through
+ * PinnedVm's host choice (planOnFirstFit, then commitVm) with one host per VM or with
+ * `host: [every host]`, under Pulumi's mock engine (see placementHostList.js).
+ *   node bench/placement.js [--modes list,list-assigned] [--sizes 100,1000] [--runs 3]
  */
 "use strict";
 const { execFileSync } = require("child_process");
@@ -20,7 +26,10 @@ const ROOT = join(__dirname, "..");
 const DIST = join(ROOT, "dist", "sdk", "src", "host", "index.js");
 const FIXTURE = join(ROOT, "tests", "fixtures", "hosts", "two-socket");
 const VMS_PER_HOST = 20;
-const SIZES = [100, 1000, 5000];
+const { parseArgs } = require("util");
+const { runList } = require("./placementHostList.js");
+const LEDGER_MODES = ["assigned", "first-fit"];
+const LIST_MODES = ["list-assigned", "list"];
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 
@@ -94,37 +103,71 @@ function measure(vms, mode) {
   };
 }
 
+function options() {
+  const { values } = parseArgs({ options: { modes: { type: "string", default: [...LEDGER_MODES, ...LIST_MODES].join(",") }, sizes: { type: "string", default: "100,1000,5000" }, runs: { type: "string", default: "1" } } });
+  return { modes: values.modes.split(","), sizes: values.sizes.split(",").map(Number), runs: Number(values.runs) };
+}
+
 function main() {
   if (!existsSync(DIST)) {
     console.error(`no compiled host layer at ${DIST}; run \`npx tsc -p tsconfig.json\` first`);
     process.exit(1);
   }
+  const { modes, sizes, runs } = options();
   const rows = [];
-  for (const mode of ["assigned", "first-fit"]) {
-    for (const vms of SIZES) {
-      const out = execFileSync(process.execPath, ["--expose-gc", __filename, "--one", String(vms), mode], { encoding: "utf8" });
-      rows.push(JSON.parse(out));
+  for (let run = 0; run < runs; run++) {
+    for (const mode of modes) {
+      for (const vms of sizes) {
+        const out = execFileSync(process.execPath, ["--expose-gc", __filename, "--one", String(vms), mode], { encoding: "utf8", maxBuffer: 1 << 26 });
+        rows.push({ ...JSON.parse(out), run });
+      }
     }
   }
+  console.log(`node ${process.version}, ${require("os").cpus().length} CPUs (${require("os").cpus()[0].model}), load average ${require("os").loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  ledgerTable(rows.filter((r) => LEDGER_MODES.includes(r.mode)), sizes);
+  listTable(rows.filter((r) => LIST_MODES.includes(r.mode)));
+}
+
+function ledgerTable(rows, sizes) {
+  if (!rows.length) return;
   const fmt = (n, d = 1) => n.toFixed(d);
-  console.log(`node ${process.version}, ${require("os").cpus().length} CPUs (${require("os").cpus()[0].model})`);
   console.log("mode       VMs    hosts  placed  failed  parse ms  place ms  µs/VM   ×base  heap MB  KiB/VM  ×base  RSS+ MB  RSS MB");
-  for (const mode of ["assigned", "first-fit"]) {
-    const base = rows.find((r) => r.mode === mode && r.vms === SIZES[0]);
-    const perVm = (r) => (r.placeMs * 1000) / r.vms;
-    const heapPerVm = (r) => (r.retainedHeapMB * 1024) / r.vms;
-    for (const r of rows.filter((x) => x.mode === mode)) {
-      console.log(
-        [
-          mode.padEnd(9), String(r.vms).padStart(5), String(r.hosts).padStart(6), String(r.placed).padStart(7), String(r.failed).padStart(7),
-          fmt(r.parseMs).padStart(9), fmt(r.placeMs).padStart(9), fmt(perVm(r)).padStart(7), fmt(perVm(r) / perVm(base), 2).padStart(6),
-          fmt(r.retainedHeapMB).padStart(8), fmt(heapPerVm(r)).padStart(7), fmt(heapPerVm(r) / heapPerVm(base), 2).padStart(6),
-          fmt(r.rssGrowthMB).padStart(8), fmt(r.rssMB).padStart(7),
-        ].join(" "),
-      );
-    }
+  for (const r of rows) {
+    const base = rows.find((x) => x.mode === r.mode && x.run === r.run && x.vms === sizes[0]) ?? r;
+    const perVm = (x) => (x.placeMs * 1000) / x.vms;
+    const heapPerVm = (x) => (x.retainedHeapMB * 1024) / x.vms;
+    console.log(
+      [
+        r.mode.padEnd(9), String(r.vms).padStart(5), String(r.hosts).padStart(6), String(r.placed).padStart(7), String(r.failed).padStart(7),
+        fmt(r.parseMs).padStart(9), fmt(r.placeMs).padStart(9), fmt(perVm(r)).padStart(7), fmt(perVm(r) / perVm(base), 2).padStart(6),
+        fmt(r.retainedHeapMB).padStart(8), fmt(heapPerVm(r)).padStart(7), fmt(heapPerVm(r) / heapPerVm(base), 2).padStart(6),
+        fmt(r.rssGrowthMB).padStart(8), fmt(r.rssMB).padStart(7),
+      ].join(" "),
+    );
   }
 }
 
-if (process.argv[2] === "--one") process.stdout.write(JSON.stringify(runOne(Number(process.argv[3]), process.argv[4])));
+/** Host-list rows: time inside planOnFirstFit (wall), CPU of the whole loop, and the search's cost over the one-host baseline of the same run. */
+function listTable(rows) {
+  if (!rows.length) return;
+  const fmt = (n, d = 1) => n.toFixed(d);
+  console.log("mode           VMs  hosts  placed  failed  hosts used  planOnFirstFit ms  µs/VM  loop CPU ms  search ms (over list-assigned)");
+  for (const r of rows) {
+    const base = rows.find((x) => x.mode === "list-assigned" && x.run === r.run && x.vms === r.vms);
+    const search = r.mode === "list" && base ? fmt(r.placeMs - base.placeMs, 0) : "";
+    console.log(
+      [
+        r.mode.padEnd(13), String(r.vms).padStart(5), String(r.hosts).padStart(6), String(r.placed).padStart(7), String(r.failed).padStart(7),
+        String(r.hostsUsed).padStart(11), fmt(r.placeMs).padStart(18), fmt((r.placeMs * 1000) / r.vms, 0).padStart(6), fmt(r.loopCpuMs).padStart(12), search.padStart(10),
+      ].join(" "),
+    );
+  }
+}
+
+async function one(vms, mode) {
+  const row = LIST_MODES.includes(mode) ? await runList(vms, mode) : runOne(vms, mode);
+  process.stdout.write(JSON.stringify(row));
+}
+
+if (process.argv[2] === "--one") one(Number(process.argv[3]), process.argv[4]).catch((e) => { console.error(e); process.exit(1); });
 else main();

@@ -5,6 +5,7 @@ import { draftDemand, PlacementClaim, type Drafted } from "./claim";
 import type { CpuHold, DeviceHold, PlaceResult, Placement, VmDemand } from "./demand";
 import { HostDevices } from "./devices";
 import { HostIndex, PoolMap, type LedgerView } from "./draft";
+import { FreeRoom } from "./freeRoom";
 import type { HostModel } from "./model";
 import type { LockedRequest } from "./placementLock";
 
@@ -70,6 +71,7 @@ export class HostLedger implements LedgerView {
   private readonly lockedCpus = new Map<number, string>();
   private readonly lockedVfs = new Map<string, string>();
   private readonly takeLockedShares: boolean;
+  private readonly room: FreeRoom;
   /** Bumped by every change (a commit, locks added): a claim planned at another revision is stale. */
   private revision = 0;
 
@@ -89,6 +91,7 @@ export class HostLedger implements LedgerView {
     this.reserved = new Set(options.reservedCpus ?? []);
     this.index = new HostIndex(host);
     this.devices = new HostDevices(host);
+    this.room = new FreeRoom(host, this.index, this.reserved, this.devices);
     this.takeLockedShares = options.takeLockedShares ?? false;
     this.addLocked(options.locked ?? new Map());
   }
@@ -145,6 +148,15 @@ export class HostLedger implements LedgerView {
   /** Host CPUs neither reserved nor held by a VM. */
   freeCpuCount(): number {
     return this.index.cpus.size - this.reserved.size - this.cpuHolders.size;
+  }
+
+  /**
+   * Why the demand cannot fit now, from counts of free CPUs, pages and VFs kept as claims are
+   * committed: a few map reads, no plan. Undefined when it may fit: only {@link fit} can tell.
+   * Never rules out a demand that {@link plan} or {@link fit} would place (locked shares count as free).
+   */
+  ruledOut(demand: VmDemand): string | undefined {
+    return this.room.ruledOut(demand);
   }
 
   /** Who holds a PCI device or VF, if anyone. */
@@ -225,6 +237,7 @@ export class HostLedger implements LedgerView {
     }
     const cpus = [...holds.cpus].map(([cpu, role]) => ({ cpu, role })).sort((a, b) => a.cpu - b.cpu);
     this.entries.push({ owner, placement: result.placement, cpus, devices: holds.devices });
+    this.room.commit(holds);
     this.revision++;
     return result;
   }

@@ -53,8 +53,7 @@ function firstDuplicate(names: readonly string[]): string | undefined {
  * `ledger.plan(demand).result` then says why for each host.
  */
 export function pickHostWithCapacity(ledgers: readonly HostLedger[], demand: VmDemand): HostLedger | undefined {
-  // Auto pinning needs at least one free CPU per vCPU: a cheap test that skips the dry
-  // run on full hosts, which dominates first-fit over many hosts.
-  const least = demand.pinning === "auto" ? demand.vcpus : 0;
-  return ledgers.find((l) => l.freeCpuCount() >= least && l.canPlace(demand));
+  // Counts of free CPUs, pages and VFs rule out full hosts without a dry run, which would
+  // dominate first fit over many hosts; they never rule out a host where the dry run succeeds.
+  return ledgers.find((l) => l.ruledOut(demand) === undefined && l.canPlace(demand));
 }

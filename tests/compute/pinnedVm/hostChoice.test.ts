@@ -1,4 +1,7 @@
+import fc from "fast-check";
 import { settle } from "../../support/mocks";
+import { planOnFirstFit } from "../../../sdk/src/compute/pinnedVm/hostChoice";
+import { planVm } from "../../../sdk/src/compute/pinnedVm/plan";
 import { capabilities, resources, uniq, uniqueUri, useMockedVirtkit, virtkit } from "../../support/componentHarness";
 import { setProgramLock } from "../../../sdk/src/program/runContext";
 
@@ -57,5 +60,53 @@ describe("a VM that names several hosts", () => {
     } finally {
       setProgramLock(null);
     }
+  });
+});
+
+describe("first fit over a list of hosts rules full hosts out from free counts", () => {
+  const shapes = [
+    { vcpus: 2, memory: { size: "4GiB" } },
+    { vcpus: 2, iothreads: 1, cpu: { topology: { sockets: 1, cores: 1, threads: 2 } }, memory: { size: "1GiB", hugepages: { pageSize: "2MiB" as const } } },
+    { vcpus: 6, memory: { size: "2GiB", hugepages: { pageSize: "1GiB" as const } } },
+    { vcpus: 8, cpu: { topology: { sockets: 1, cores: 4, threads: 2 } }, memory: { size: "2GiB" } },
+    { vcpus: 24, numa: { allowSpanning: true, cells: [{ cpus: "0-11", memory: "1GiB" }, { cpus: "12-23", memory: "1GiB" }] }, memory: { size: "2GiB" } },
+  ];
+
+  it("picks the host a full plan on each host in order would pick, for random sequences of shapes", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: shapes.length - 1 }), { minLength: 10, maxLength: 30 }), (picks) => {
+        const hosts = [hostWith("p"), hostWith("q"), hostWith("r")];
+        for (const k of picks) {
+          const name = uniq("fit");
+          const args = { host: hosts, ...shapes[k] };
+          // the slow path, by definition: the first host whose full plan succeeds
+          const expected = hosts.find((host) => {
+            try {
+              planVm(name, { ...args, host });
+              return true;
+            } catch {
+              return false;
+            }
+          });
+          let chosen: string | undefined;
+          try {
+            chosen = planOnFirstFit(name, args, `PinnedVm "${name}"`).host.hostName;
+            new virtkit.PinnedVm(name, args);
+          } catch {
+            chosen = undefined;
+          }
+          expect(chosen).toBe(expected?.hostName);
+        }
+      }),
+      { numRuns: 6 },
+    );
+  });
+
+  it("still gives each host's reason from its full plan when the VM fits on none", () => {
+    const [a, b] = [hostWith("a"), hostWith("b")];
+    for (const host of [a, b]) for (let i = 0; i < 2; i++) new virtkit.PinnedVm(uniq("filler"), { host, vcpus: 32, memory: { size: "1GiB" } });
+    expect(() => new virtkit.PinnedVm(uniq("late"), { host: [a, b], vcpus: 2, memory: { size: "1GiB" } })).toThrow(
+      new RegExp(`does not fit on ${a.hostName}: .*no single host node can hold 2 vCPUs.*\\n.*does not fit on ${b.hostName}: .*no single host node can hold 2 vCPUs`, "s"),
+    );
   });
 });

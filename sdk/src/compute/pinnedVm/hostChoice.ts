@@ -1,7 +1,7 @@
 import { VirtkitValidationError, type ValidationIssue } from "../../errors";
 import { LibvirtHost, requireHost } from "../../libvirtHost/LibvirtHost";
 import type { OnOneHost, PinnedVmArgs } from "./args";
-import { planVm } from "./plan";
+import { demandOfVm, planVm } from "./plan";
 import { pinnedVmContract } from "./args";
 import { refuseNulls } from "../../program/nullArgs";
 
@@ -56,6 +56,30 @@ export function planOnFirstFit(name: string, args: PinnedVmArgs, component: stri
     const one = { ...args, host: hosts[0] };
     return { host: hosts[0], args: one, plan: planVm(name, one) };
   }
+  // A full plan refuses a full host only after validating the VM again: with many hosts full,
+  // that was hundreds of plans per VM. The VM's demand (one validation) rules hosts out from their
+  // free counts instead, which never rule out a host where the plan would succeed; a host with
+  // the VM in its placement lock is always planned (the lock may pin it where counts cannot see).
+  const withLedger = hosts.find((h) => h.ledger);
+  const demand = withLedger && demandOfVm(name, { ...args, host: withLedger });
+  for (const host of hosts) {
+    if (demand && host.ledger && !host.ledger.lockedPlacement(demand.owner) && host.ledger.ruledOut(demand) !== undefined) continue;
+    const one = { ...args, host };
+    try {
+      return { host, args: one, plan: planVm(name, one) };
+    } catch (e) {
+      if (!(e instanceof VirtkitValidationError)) throw e;
+    }
+  }
+  return planOnEach(name, args, hosts, component);
+}
+
+/**
+ * The first host whose full plan succeeds, or every host's reason in one error. First fit ends
+ * here only when it found no host, so the error says what the full plans say, host by host,
+ * those ruled out by counts included.
+ */
+function planOnEach(name: string, args: PinnedVmArgs, hosts: readonly LibvirtHost[], component: string): { host: LibvirtHost; args: OnOneHost; plan: ReturnType<typeof planVm> } {
   const refusals: ValidationIssue[] = [];
   for (const host of hosts) {
     const one = { ...args, host };

@@ -4,6 +4,7 @@ import { lockedPlacementOf, lockedRequestOf, type LockedVm } from "../../host/pl
 import { planPlacementWithLock, type LockOutcome } from "../../host/lockedPlacement";
 import type { PlacementClaim } from "../../host/claim";
 import type { Attachment } from "../../host/attachment";
+import type { VmDemand } from "../../host/demand";
 import { buildDomainModel } from "../../render/domainModel";
 import { providerGaps } from "../../render/domainArgs";
 import { renderDomainXml } from "../../render/domainXml";
@@ -73,6 +74,23 @@ export function planVm(name: string, args: OnOneHost) {
   };
   const { graphicsPassword, lateMacs } = valid;
   return { spec, model, xml: renderDomainXml(model), placement: placed.placement, warnings, claims, cloudInit, graphicsPassword, lateMacs, adopt: options.adopt, livePinning: options.livePinning, lock: placed.lock, tookLockedShare: placed.tookLockedShare };
+}
+
+/**
+ * What the VM asks of a ledger (as {@link planVm} would place it on `args.host`), or undefined when
+ * the host has no ledger or the arguments do not validate there. The same on every host with a
+ * ledger on which they validate: first fit uses it to rule hosts out before planning.
+ */
+export function demandOfVm(name: string, args: OnOneHost): VmDemand | undefined {
+  const component = `PinnedVm "${name}"`;
+  if (!args.host.ledger) return undefined;
+  try {
+    const { spec, options, pfNics } = validateVm(name, args, component);
+    return demandOf(spec, args, options, component, pfNics);
+  } catch (e) {
+    if (e instanceof VirtkitValidationError) return undefined;
+    throw e;
+  }
 }
 
 /** Takes what a planned VM claims: its placement, its names, its parts. Nothing else changes the host's books. */
