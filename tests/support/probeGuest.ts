@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { scratchDir, tools } from "./libvirt";
@@ -69,11 +69,16 @@ export function probeKernelImage(kernel: ProbeKernel = requireKernel(), cacheDir
   const bz = readFileSync(kernel.path);
   const at = bz.indexOf(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]));
   if (at < 0) return kernel.path; // not XZ: the bzImage boots as it is
-  // the stream is followed by the bzImage's trailer, which --single-stream leaves unread
-  const elf = execFileSync("xz", ["-dc", "--single-stream"], { input: bz.subarray(at), maxBuffer: 1 << 30 });
-  if (elf.readUInt32BE(0) !== 0x7f454c46) return kernel.path;
+  // the stream is followed by the bzImage's trailer, which --single-stream leaves unread: from a
+  // file, since through a pipe xz may exit before taking the trailer and the write fails (EPIPE)
   mkdirSync(cacheDir, { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
+  writeFileSync(tmp, bz.subarray(at));
+  const elf = execFileSync("xz", ["-dc", "--single-stream", tmp], { maxBuffer: 1 << 30 });
+  if (elf.readUInt32BE(0) !== 0x7f454c46) {
+    rmSync(tmp, { force: true });
+    return kernel.path;
+  }
   writeFileSync(tmp, elf);
   renameSync(tmp, out);
   return out;
