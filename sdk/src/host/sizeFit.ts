@@ -13,7 +13,6 @@ import type { HostModel } from "./model";
 
 /** What the VM asks, with the field its memory came from (`memory.size`, or `memory` for a HugepageMemory). */
 export interface SizeDemand {
-  readonly vcpus: number;
   readonly memoryBytes: number;
   readonly memoryPath: string;
   /** Host nodes the memory is bound to (`numatune`), and how. */

@@ -67,10 +67,10 @@ export function checkHostNodes(spec: VmSpec, args: OnOneHost, model: HostModel, 
   if (issues.length) throw new VirtkitValidationError(component, issues);
 }
 
-/** Sizes the host could never give this VM (vCPUs, memory, memory on its bound nodes), naming the host's capacity. */
+/** Sizes the host could never give this VM (memory, and memory on its bound nodes), naming the host's capacity. */
 export function checkHostSizes(spec: VmSpec, args: OnOneHost, model: HostModel, component: string): void {
   const memoryPath = args.memory instanceof HugepageMemory ? "memory" : "memory.size";
-  const demand = { vcpus: spec.vcpus, memoryBytes: spec.memory.size, memoryPath, hostNodes: spec.numa.hostNodes, numaMode: spec.numa.mode };
+  const demand = { memoryBytes: spec.memory.size, memoryPath, hostNodes: spec.numa.hostNodes, numaMode: spec.numa.mode };
   const issues = hostSizeIssues(demand, model, args.host.hostName);
   if (issues.length) throw new VirtkitValidationError(component, issues);
 }
